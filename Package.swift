@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictC: [CSetting] = [
+    .define("_GNU_SOURCE"),
+    .unsafeFlags(["-Wall", "-Wextra", "-Werror"]),
+]
+
+let package = Package(
+    name: "nstrace",
+    products: [
+        .executable(name: "nstrace", targets: ["nstrace"]),
+        .executable(name: "nstrace-init", targets: ["nstrace-init"]),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages, found by pkg-config)
+        .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+
+        // MARK: The constructor: runc-compatible nsexec with json-c trace events.
+        // Only the `nstrace-init` executable links it, so it never runs inside `swift test`.
+        .target(name: "CNSTraceInit", dependencies: ["CJSONC"], cSettings: strictC),
+        .executableTarget(name: "nstrace-init", dependencies: ["CNSTraceInit"], cSettings: strictC),
+
+        // MARK: C helpers for the Swift side (no constructor here)
+        .target(name: "CNSTraceSys", cSettings: strictC),
+        .target(
+            name: "CSimdJSONShim",
+            cxxSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // MARK: Swift libraries (no Foundation: `nstrace run` must start fast)
+        .target(name: "NSTraceCore", dependencies: ["CNSTraceSys"]),
+        .target(name: "NSTraceCollector", dependencies: ["NSTraceCore", "CSimdJSONShim"]),
+        .target(name: "NSTraceMetrics", dependencies: ["NSTraceCollector", "CMicroHTTPD"]),
+        .target(name: "NSTraceCLI", dependencies: ["NSTraceCore", "NSTraceCollector", "NSTraceMetrics"]),
+        .executableTarget(name: "nstrace", dependencies: ["NSTraceCLI"]),
+
+        // MARK: Tests (run as root; they create real namespaces through the built binaries)
+        .testTarget(name: "NSTraceCoreTests", dependencies: ["NSTraceCore"]),
+        .testTarget(name: "NSTraceCollectorTests", dependencies: ["NSTraceCollector"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTraceMetricsTests", dependencies: ["NSTraceMetrics"]),
+        .testTarget(name: "NSTraceCLITests", dependencies: ["NSTraceCore"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cLanguageStandard: .gnu17,
+    cxxLanguageStandard: .cxx17
+)

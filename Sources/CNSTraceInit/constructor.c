@@ -1,0 +1,1 @@
+#include "nstrace_init.h"

@@ -1,0 +1,2 @@
+#include "simdjson_shim.h"
+#include <simdjson.h>

@@ -1,0 +1,5 @@
+enum MetricsCommand {
+    static func main(_ arguments: [String]) throws -> Int32 {
+        throw RuntimeError("not implemented yet")
+    }
+}

@@ -1,0 +1,5 @@
+enum SummaryCommand {
+    static func main(_ arguments: [String]) throws -> Int32 {
+        throw RuntimeError("not implemented yet")
+    }
+}

@@ -1,0 +1,1 @@
+public enum NSTraceCoreVersion { public static let schema = 1 }
