@@ -38,10 +38,13 @@ let package = Package(
         .executableTarget(name: "nstrace", dependencies: ["NSTraceCLI"]),
 
         // MARK: Tests (run as root; they create real namespaces through the built binaries)
-        .testTarget(name: "NSTraceCoreTests", dependencies: ["NSTraceCore"]),
-        .testTarget(name: "NSTraceCollectorTests", dependencies: ["NSTraceCollector"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NSTraceMetricsTests", dependencies: ["NSTraceMetrics"]),
-        .testTarget(name: "NSTraceCLITests", dependencies: ["NSTraceCore"]),
+        .target(name: "NSTraceTestSupport", path: "Tests/NSTraceTestSupport"),
+        .testTarget(name: "NSTraceCoreTests", dependencies: ["NSTraceCore", "NSTraceTestSupport"]),
+        .testTarget(
+            name: "NSTraceCollectorTests", dependencies: ["NSTraceCollector", "NSTraceTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTraceMetricsTests", dependencies: ["NSTraceMetrics", "NSTraceTestSupport"]),
+        .testTarget(name: "NSTraceCLITests", dependencies: ["NSTraceCore", "NSTraceTestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cLanguageStandard: .gnu17,
