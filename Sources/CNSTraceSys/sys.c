@@ -1,1 +1,109 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "nstrace_sys.h"
+
+pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], int initpipe, int logfd)
+{
+	/* Move the sources above the targets first, so dup2(x, 3) cannot clobber a source that
+	 * happens to be fd 3 or 4. F_DUPFD_CLOEXEC keeps the copies out of other children. */
+	int init_copy = fcntl(initpipe, F_DUPFD_CLOEXEC, 10);
+	int log_copy = logfd >= 0 ? fcntl(logfd, F_DUPFD_CLOEXEC, 10) : -1;
+	if (init_copy < 0 || (logfd >= 0 && log_copy < 0)) {
+		int err = errno;
+		if (init_copy >= 0)
+			close(init_copy);
+		return -err;
+	}
+
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attributes;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawnattr_init(&attributes);
+	posix_spawn_file_actions_adddup2(&actions, init_copy, 3);
+	if (log_copy >= 0)
+		posix_spawn_file_actions_adddup2(&actions, log_copy, 4);
+	/* Everything else the caller may have left open without O_CLOEXEC stays out. */
+	posix_spawn_file_actions_addclosefrom_np(&actions, log_copy >= 0 ? 5 : 4);
+
+	sigset_t none, defaults;
+	sigemptyset(&none);
+	sigfillset(&defaults);
+	sigdelset(&defaults, SIGKILL);
+	sigdelset(&defaults, SIGSTOP);
+	posix_spawnattr_setsigmask(&attributes, &none);
+	posix_spawnattr_setsigdefault(&attributes, &defaults);
+	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+	pid_t pid;
+	int r = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attributes);
+	close(init_copy);
+	if (log_copy >= 0)
+		close(log_copy);
+	return r == 0 ? pid : -r;
+}
+
+static volatile sig_atomic_t forward_target;
+
+static void forward(int signal)
+{
+	int saved = errno;
+	if (forward_target > 0)
+		kill(forward_target, signal);
+	errno = saved;
+}
+
+void nst_forward_signals_to(pid_t pid)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static int installed;
+	forward_target = pid;
+	if (installed)
+		return;
+	installed = 1;
+	struct sigaction action = { .sa_handler = forward, .sa_flags = SA_RESTART };
+	sigemptyset(&action.sa_mask);
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		sigaction(signals[i], &action, NULL);
+}
+
+static unsigned long long clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+unsigned long long nst_monotonic_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+unsigned long long nst_realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+void nst_random_bytes(void *buffer, size_t length)
+{
+	if (getrandom(buffer, length, GRND_NONBLOCK) == (ssize_t)length)
+		return;
+	unsigned long long state = clock_ns(CLOCK_REALTIME) ^ ((unsigned long long)getpid() << 32);
+	for (size_t i = 0; i < length; i++) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		((unsigned char *)buffer)[i] = (unsigned char)(state >> 56);
+	}
+}
+
+const char *nst_errno_name(int err)
+{
+	return strerrorname_np(err);
+}

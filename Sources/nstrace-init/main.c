@@ -1,1 +1,8 @@
-int main(void) { return 0; }
+/* nstrace's container init. The constructor in CNSTraceInit has already run the nsexec
+ * stages; only stage-2 gets here, to exec the command the parent asks for. */
+#include "nstrace_init.h"
+
+int main(void)
+{
+	return nst_runtime_main();
+}

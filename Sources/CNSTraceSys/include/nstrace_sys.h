@@ -1,1 +1,24 @@
+/* C helpers for nstrace's Swift side: the few calls that are awkward from Swift
+ * (posix_spawn file actions, async-signal-safe forwarding). No constructor here. */
 #pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Spawns `path` with exactly fds 0, 1, 2, `initpipe` as fd 3 and `logfd` (if >= 0) as fd 4,
+ * default signal dispositions and an empty signal mask. Returns the pid or -errno. */
+pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], int initpipe, int logfd);
+
+/* Forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to `pid` from now on
+ * (0 stops forwarding). Installs the handlers on first use. */
+void nst_forward_signals_to(pid_t pid);
+
+/* Fills `buffer` with random bytes; falls back to clock and pid mixing. */
+void nst_random_bytes(void *buffer, size_t length);
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
+unsigned long long nst_monotonic_ns(void);
+unsigned long long nst_realtime_ns(void);
+
+/* "ENOENT" for ENOENT; NULL when unknown. */
+const char *nst_errno_name(int err);

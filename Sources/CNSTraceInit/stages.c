@@ -1,0 +1,424 @@
+/* runc's nsexec stages. stage-0 (the init process) clones stage-1 with CLONE_PARENT; stage-1
+ * joins and unshares namespaces and clones stage-2, which returns to the runtime. Every step
+ * is a span in the trace; a failure is reported once, by nst_fail, and propagates up as
+ * NST_EXIT_FAILED to the constructor, the only place that exits. */
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "protocol.h"
+
+void nst_begin(struct nst_span *span, const char *step, const char *format, ...)
+{
+	nst_span_start(span, step);
+	json_object *event = nst_span_begin_event(span);
+	if (!event)
+		return;
+	char text[512];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(text, sizeof text, format, args);
+	va_end(args);
+	nst_emit(event, NST_LEVEL_DEBUG, "%s", text);
+}
+
+void nst_end_ok(const struct nst_span *span, const char *format, ...)
+{
+	json_object *event = nst_span_end_event(span);
+	if (!event)
+		return;
+	char text[512];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(text, sizeof text, format, args);
+	va_end(args);
+	nst_emit(event, NST_LEVEL_DEBUG, "%s", text);
+}
+
+static void kill_child(pid_t pid)
+{
+	if (pid <= 0 || kill(pid, SIGKILL) < 0)
+		return;
+	json_object *event = nst_point_event("kill_children");
+	nst_attr_int(event, "child_pid", pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "killed child %d", pid);
+}
+
+static enum nst_outcome fail_common(struct nst_context *context, json_object *event, int err, bool with_strerror,
+				    const char *format, va_list args)
+{
+	char text[768];
+	int n = vsnprintf(text, sizeof text, format, args);
+	if (with_strerror && err && n >= 0 && (size_t)n < sizeof text)
+		snprintf(text + n, sizeof text - (size_t)n, ": %s", strerror(err));
+
+	nst_mark_error(event, err, text);
+	nst_emit(event, NST_LEVEL_FATAL, "%s", text);
+	if (nst_tracer.fd < 0) /* as runc's bail(): the message must reach someone */
+		dprintf(2, "FATAL: nsexec-%d[%d]: %s\n", nst_tracer.stage_number, getpid(), text);
+
+	/* No half-set-up process may outlive a failed start. */
+	if (context) {
+		kill_child(context->stage2_pid);
+		kill_child(context->stage1_pid);
+	}
+	json_object *stage_end = nst_span_end_event(&nst_tracer.stage_span);
+	nst_mark_error(stage_end, err, text);
+	nst_emit(stage_end, NST_LEVEL_DEBUG, "<~ %s failed", nst_tracer.stage);
+	return NST_EXIT_FAILED;
+}
+
+enum nst_outcome nst_fail(struct nst_context *context, json_object *event, int err, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	enum nst_outcome outcome = fail_common(context, event, err, true, format, args);
+	va_end(args);
+	return outcome;
+}
+
+enum nst_outcome nst_failx(struct nst_context *context, json_object *event, int err, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	enum nst_outcome outcome = fail_common(context, event, err, false, format, args);
+	va_end(args);
+	return outcome;
+}
+
+static int sync_send(int fd, uint32_t value)
+{
+	return nst_write_full(fd, &value, sizeof value);
+}
+
+/* Waits for `want` on a sync socket; reports EOF, an error or another value as a failure. */
+static enum nst_outcome sync_expect(struct nst_context *context, const struct nst_span *span, int fd, uint32_t want,
+				    const char *peer)
+{
+	uint32_t value;
+	ssize_t n = nst_read_full(fd, &value, sizeof value);
+	if (n < 0)
+		return nst_fail(context, nst_span_end_event(span), (int)-n, "failed to sync with %s", peer);
+	if (n != sizeof value)
+		return nst_failx(context, nst_span_end_event(span), EPIPE,
+				 "failed to sync with %s: it exited (got %zd of 4 bytes)", peer, n);
+	if (value != want)
+		return nst_failx(context, nst_span_end_event(span), EPROTO,
+				 "failed to sync with %s: got %#x, want %#x", peer, value, want);
+	return NST_CONTINUE;
+}
+
+static void enter_stage(const char *name, int number, pid_t host_pid, const char *process_name)
+{
+	/* The new stage's span nests in the span of the stage that cloned it. */
+	memcpy(nst_tracer.stage_parent, nst_tracer.stage_span.id, sizeof nst_tracer.stage_parent);
+	nst_trace_enter_stage(name, number, host_pid);
+	prctl(PR_SET_NAME, process_name, 0, 0, 0);
+	nst_begin(&nst_tracer.stage_span, name, "~> nsexec %s", name);
+}
+
+static enum nst_outcome stage2(struct nst_context *context)
+{
+	close(context->sync_child[0]);
+	int fd = context->sync_grandchild[0];
+	enter_stage("stage-2", 2, 0, "nstrace:[2:INIT]");
+
+	struct nst_span span;
+	nst_begin(&span, "grandchild_wait", "waiting for stage-0 to release stage-2");
+	if (sync_expect(NULL, &span, fd, NST_SYNC_GRANDCHILD, "stage-0") != NST_CONTINUE)
+		return NST_EXIT_FAILED;
+	/* getpid() is namespace-local here; stage-0 tells us our pid as the parent sees it. */
+	int32_t host_pid;
+	if (nst_read_full(fd, &host_pid, sizeof host_pid) != sizeof host_pid)
+		return nst_failx(NULL, nst_span_end_event(&span), EPIPE, "failed to read the stage-2 pid from stage-0");
+	nst_tracer.host_pid = host_pid;
+	nst_end_ok(&span, "released by stage-0");
+
+	nst_span_start(&span, "setsid");
+	if (setsid() < 0)
+		return nst_fail(NULL, nst_span_end_event(&span), errno, "setsid failed");
+	nst_end_ok(&span, "setsid");
+	nst_span_start(&span, "setuid");
+	if (setuid(0) < 0)
+		return nst_fail(NULL, nst_span_end_event(&span), errno, "setuid failed");
+	nst_end_ok(&span, "setuid(0)");
+	nst_span_start(&span, "setgid");
+	if (setgid(0) < 0)
+		return nst_fail(NULL, nst_span_end_event(&span), errno, "setgid failed");
+	nst_end_ok(&span, "setgid(0)");
+	if (!context->config.is_rootless_euid && context->config.is_setgroup) {
+		nst_span_start(&span, "setgroups");
+		if (setgroups(0, NULL) < 0)
+			return nst_fail(NULL, nst_span_end_event(&span), errno, "setgroups failed");
+		nst_end_ok(&span, "setgroups(0, NULL)");
+	}
+	if (sync_send(fd, NST_SYNC_CHILD_FINISH) < 0)
+		return nst_failx(NULL, nst_point_event("sync_stage0"), EPIPE, "failed to signal completion to stage-0");
+	close(fd);
+	free(context->config.buffer);
+	json_object *handoff = nst_point_event("handoff");
+	nst_emit(handoff, NST_LEVEL_DEBUG, "<= nsexec container setup, handing over to the runtime");
+	return NST_CONTINUE;
+}
+
+static enum nst_outcome stage1(struct nst_context *context)
+{
+	close(context->sync_child[1]);
+	close(context->sync_grandchild[1]);
+	int fd = context->sync_child[0];
+	enter_stage("stage-1", 1, getpid(), "nstrace:[1:CHILD]");
+	struct nst_config *config = &context->config;
+	uint32_t flags = config->cloneflags;
+	struct nst_span span;
+	json_object *event;
+	int r, retries;
+
+	bool joined = false;
+	if (config->namespaces.len && nst_join_namespaces(context, &joined) != 0)
+		return NST_EXIT_FAILED;
+
+	if (flags & CLONE_NEWUSER) {
+		nst_span_start(&span, "unshare_user");
+		r = nst_unshare(CLONE_NEWUSER, &retries);
+		event = nst_span_end_event(&span);
+		nst_attr_flags(event, CLONE_NEWUSER);
+		nst_attr_int(event, "retries", retries);
+		if (r < 0)
+			return nst_fail(context, event, -r, "failed to unshare user namespace");
+		nst_emit(event, NST_LEVEL_DEBUG, "unshare user namespace");
+		/* stage-0 may only write our maps while we are dumpable. */
+		if (joined)
+			prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		nst_begin(&span, "usermap_request", "request stage-0 to map user namespace");
+		if (sync_send(fd, NST_SYNC_USERMAP_PLS) < 0)
+			return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-0: send usermap request");
+		if (sync_expect(context, &span, fd, NST_SYNC_USERMAP_ACK, "stage-0") != NST_CONTINUE)
+			return NST_EXIT_FAILED;
+		nst_end_ok(&span, "user namespace mapped by stage-0");
+		if (joined)
+			prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		nst_span_start(&span, "become_root");
+		if (setresuid(0, 0, 0) < 0)
+			return nst_fail(context, nst_span_end_event(&span), errno, "failed to become root in user namespace");
+		nst_end_ok(&span, "setresuid(0, 0, 0)");
+		flags &= ~(uint32_t)CLONE_NEWUSER;
+	}
+
+	if (flags) {
+		nst_span_start(&span, "unshare");
+		r = nst_unshare(flags, &retries);
+		event = nst_span_end_event(&span);
+		nst_attr_flags(event, flags);
+		nst_attr_int(event, "retries", retries);
+		if (r < 0)
+			return nst_fail(context, event, -r, "failed to unshare remaining namespaces");
+		nst_emit(event, NST_LEVEL_DEBUG, "unshare remaining namespaces");
+	}
+
+	/* The kernel takes timens_offsets only before a task enters the namespace: before stage-2. */
+	if (config->timensoffset.len) {
+		nst_begin(&span, "timens_request", "request stage-0 to write time namespace offsets");
+		if (sync_send(fd, NST_SYNC_TIMEOFFSETS_PLS) < 0)
+			return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-0: send timens request");
+		if (sync_expect(context, &span, fd, NST_SYNC_TIMEOFFSETS_ACK, "stage-0") != NST_CONTINUE)
+			return NST_EXIT_FAILED;
+		nst_end_ok(&span, "time namespace offsets written by stage-0");
+	}
+
+	nst_span_start(&span, "clone_stage2");
+	pid_t pid = nst_clone_parent();
+	if (pid == 0)
+		return stage2(context);
+	if (pid < 0)
+		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-2");
+	context->stage2_pid = pid;
+	event = nst_span_end_event(&span);
+	nst_attr_int(event, "child_pid", pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-2 (%d)", pid);
+
+	nst_begin(&span, "send_pid", "request stage-0 to forward stage-2 pid (%d)", pid);
+	int32_t wire_pid = pid;
+	if (sync_send(fd, NST_SYNC_RECVPID_PLS) < 0 || nst_write_full(fd, &wire_pid, sizeof wire_pid) < 0)
+		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-0: send stage-2 pid");
+	if (sync_expect(context, &span, fd, NST_SYNC_RECVPID_ACK, "stage-0") != NST_CONTINUE)
+		return NST_EXIT_FAILED;
+	nst_end_ok(&span, "stage-0 forwarded the pids");
+
+	if (sync_send(fd, NST_SYNC_CHILD_FINISH) < 0)
+		return nst_failx(context, nst_point_event("sync_stage0"), EPIPE, "failed to signal completion to stage-0");
+	nst_end_ok(&nst_tracer.stage_span, "<~ nsexec stage-1");
+	return NST_EXIT_OK;
+}
+
+static enum nst_outcome forward_pids(struct nst_context *context)
+{
+	struct nst_span span;
+	nst_span_start(&span, "recv_pid");
+	int32_t pid;
+	int fd = context->sync_child[1];
+	if (nst_read_full(fd, &pid, sizeof pid) != sizeof pid)
+		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to read the stage-2 pid from stage-1");
+	context->stage2_pid = pid;
+	json_object *event = nst_span_end_event(&span);
+	nst_attr_int(event, "child_pid", pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "received stage-2 pid %d", pid);
+	if (sync_send(fd, NST_SYNC_RECVPID_ACK) < 0)
+		return nst_failx(context, nst_point_event("sync_stage1"), EPIPE, "failed to sync with stage-1: send pid ack");
+
+	nst_span_start(&span, "send_pids");
+	char reply[64];
+	int len = snprintf(reply, sizeof reply, "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", context->stage1_pid, pid);
+	int r = nst_write_full(context->initpipe, reply, (size_t)len);
+	event = nst_span_end_event(&span);
+	nst_attr_int(event, "stage1_pid", context->stage1_pid);
+	nst_attr_int(event, "stage2_pid", pid);
+	if (r < 0)
+		return nst_fail(context, event, -r, "failed to send the child pids to the parent");
+	nst_emit(event, NST_LEVEL_DEBUG, "forward stage-1 (%d) and stage-2 (%d) pids to the parent", context->stage1_pid, pid);
+	return NST_CONTINUE;
+}
+
+static enum nst_outcome stage0_sync(struct nst_context *context)
+{
+	int fd = context->sync_child[1];
+	struct nst_span span;
+	nst_begin(&span, "sync_stage1", "-> stage-1 synchronisation loop");
+	for (bool finished = false; !finished;) {
+		uint32_t request;
+		ssize_t n = nst_read_full(fd, &request, sizeof request);
+		if (n < 0)
+			return nst_fail(context, nst_span_end_event(&span), (int)-n, "failed to sync with stage-1: next state");
+		if (n != sizeof request)
+			return nst_failx(context, nst_span_end_event(&span), EPIPE,
+					 "failed to sync with stage-1: it exited (got %zd of 4 bytes)", n);
+		uint32_t ack = 0;
+		switch (request) {
+		case NST_SYNC_USERMAP_PLS:
+			if (nst_write_id_maps(context) != 0)
+				return NST_EXIT_FAILED;
+			ack = NST_SYNC_USERMAP_ACK;
+			break;
+		case NST_SYNC_RECVPID_PLS:
+			if (forward_pids(context) != NST_CONTINUE)
+				return NST_EXIT_FAILED;
+			break;
+		case NST_SYNC_TIMEOFFSETS_PLS:
+			if (nst_write_timens_offsets(context) != 0)
+				return NST_EXIT_FAILED;
+			ack = NST_SYNC_TIMEOFFSETS_ACK;
+			break;
+		case NST_SYNC_CHILD_FINISH:
+			finished = true;
+			break;
+		default:
+			return nst_failx(context, nst_span_end_event(&span), EPROTO, "unexpected sync value %#x from stage-1",
+					 request);
+		}
+		if (ack && sync_send(fd, ack) < 0)
+			return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-1: send ack");
+	}
+	nst_end_ok(&span, "<- stage-1 synchronisation loop");
+
+	fd = context->sync_grandchild[1];
+	nst_begin(&span, "sync_stage2", "-> stage-2 synchronisation loop");
+	int32_t stage2_pid = context->stage2_pid;
+	if (sync_send(fd, NST_SYNC_GRANDCHILD) < 0 || nst_write_full(fd, &stage2_pid, sizeof stage2_pid) < 0)
+		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-2: release");
+	if (sync_expect(context, &span, fd, NST_SYNC_CHILD_FINISH, "stage-2") != NST_CONTINUE)
+		return NST_EXIT_FAILED;
+	nst_end_ok(&span, "<- stage-2 synchronisation loop");
+	nst_end_ok(&nst_tracer.stage_span, "<~ nsexec stage-0");
+	return NST_EXIT_OK;
+}
+
+static enum nst_outcome setup(struct nst_context *context)
+{
+	struct nst_span span;
+	struct nst_parse_error error = { 0 };
+	char *buffer;
+	uint32_t len;
+	json_object *event;
+
+	nst_begin(&span, "bootstrap_read", "reading bootstrap data from the init pipe");
+	if (nst_message_read(context->initpipe, NST_INIT_MSG, &buffer, &len, &error) < 0) {
+		if (error.err)
+			return nst_fail(context, nst_span_end_event(&span), error.err, "%s", error.text);
+		return nst_failx(context, nst_span_end_event(&span), EBADMSG, "invalid bootstrap data: %s", error.text);
+	}
+	event = nst_span_end_event(&span);
+	nst_attr_int(event, "bytes", len);
+	nst_emit(event, NST_LEVEL_DEBUG, "read %u bytes of bootstrap data", len);
+
+	nst_span_start(&span, "bootstrap_parse");
+	struct nst_config *config = &context->config;
+	if (nst_bootstrap_parse(buffer, len, config, &error) < 0) {
+		event = nst_span_end_event(&span);
+		if (error.attr)
+			nst_attr_int(event, "attr", error.attr);
+		return nst_failx(context, event, EBADMSG, "invalid bootstrap data: %s", error.text);
+	}
+	event = nst_span_end_event(&span);
+	nst_attr_flags(event, config->cloneflags);
+	nst_emit(event, NST_LEVEL_DEBUG, "bootstrap data: clone flags %#x, namespaces to join '%s'%s%s",
+		 config->cloneflags, config->namespaces.len ? config->namespaces.data : "",
+		 config->uidmap.len ? ", uid map" : "", config->gidmap.len ? ", gid map" : "");
+
+	/* Before dumpable is cleared, so that the children inherit it. */
+	if (config->oom_score_adj.len) {
+		nst_span_start(&span, "oom_score_adj");
+		int r = nst_write_file("/proc/self/oom_score_adj", config->oom_score_adj.data, config->oom_score_adj.len);
+		event = nst_span_end_event(&span);
+		nst_attr_str(event, "path", "/proc/self/oom_score_adj");
+		if (r < 0)
+			return nst_fail(context, event, -r, "failed to update /proc/self/oom_score_adj to '%s'",
+					config->oom_score_adj.data);
+		nst_emit(event, NST_LEVEL_DEBUG, "update /proc/self/oom_score_adj to '%s'", config->oom_score_adj.data);
+	}
+	/* Joined namespaces may hold processes that could ptrace us while we set up. */
+	if (config->namespaces.len) {
+		nst_span_start(&span, "set_dumpable");
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			return nst_fail(context, nst_span_end_event(&span), errno, "failed to set process as non-dumpable");
+		nst_end_ok(&span, "set process as non-dumpable");
+	}
+	nst_span_start(&span, "socketpairs");
+	if (socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, context->sync_child) < 0 ||
+	    socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, context->sync_grandchild) < 0)
+		return nst_fail(context, nst_span_end_event(&span), errno, "failed to set up sync sockets");
+	return NST_CONTINUE;
+}
+
+enum nst_outcome nst_stage0(struct nst_context *context)
+{
+	nst_trace_enter_stage("setup", -1, getpid());
+	memcpy(nst_tracer.stage_parent, nst_tracer.root_parent, sizeof nst_tracer.stage_parent);
+	nst_begin(&nst_tracer.stage_span, "stage-0", "=> nsexec container setup");
+	if (setup(context) != NST_CONTINUE)
+		return NST_EXIT_FAILED;
+
+	nst_trace_enter_stage("stage-0", 0, getpid());
+	prctl(PR_SET_NAME, "nstrace:[0:PARENT]", 0, 0, 0);
+	struct nst_span span;
+	nst_span_start(&span, "clone_stage1");
+	pid_t pid = nst_clone_parent();
+	if (pid == 0)
+		return stage1(context);
+	if (pid < 0)
+		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-1");
+	context->stage1_pid = pid;
+	json_object *event = nst_span_end_event(&span);
+	nst_attr_int(event, "child_pid", pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-1 (%d)", pid);
+	close(context->sync_child[0]);
+	close(context->sync_grandchild[0]);
+	return stage0_sync(context);
+}

@@ -1,0 +1,319 @@
+/* Trace events: one JSON object per line, built with json-c, written with one write(2)
+ * of at most PIPE_BUF bytes so lines of all stages never interleave. A log fd that is
+ * closed, full or has no reader loses events (counted in "lost"), never the start. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct nst_tracer nst_tracer = { .fd = -1, .level = NST_LEVEL_DEBUG, .stage = "setup", .stage_number = -1 };
+
+/* Keys are string literals: json-c may keep the pointer instead of copying it. */
+#define ADD_FLAGS (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+#define MAX_STRING 1024 /* a longer attribute is cut and the event marked "truncated" */
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t nst_now_mono(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static void hex(char *out, const uint8_t *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static bool is_hex_id(const char *s, size_t n)
+{
+	bool nonzero = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+		nonzero |= s[i] != '0';
+	}
+	return nonzero;
+}
+
+/* Unique across the stages: they share the seed, but not their pid. */
+static void new_span_id(char out[17])
+{
+	uint64_t id = splitmix64(nst_tracer.seed ^ ((uint64_t)getpid() << 32) ^ ++nst_tracer.counter);
+	hex(out, (const uint8_t *)&id, sizeof id);
+}
+
+/* TRACEPARENT is "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>" (W3C trace-context). */
+static bool parse_traceparent(const char *value)
+{
+	if (!value || strlen(value) < 55 || value[2] != '-' || value[35] != '-' || value[52] != '-')
+		return false;
+	if (!is_hex_id(value, 2) && strncmp(value, "00", 2) != 0)
+		return false;
+	if (strncmp(value, "ff", 2) == 0 || !is_hex_id(value + 3, 32) || !is_hex_id(value + 36, 16))
+		return false;
+	memcpy(nst_tracer.trace_id, value + 3, 32);
+	nst_tracer.trace_id[32] = '\0';
+	memcpy(nst_tracer.root_parent, value + 36, 16);
+	nst_tracer.root_parent[16] = '\0';
+	return true;
+}
+
+void nst_trace_init(int fd, int level, const char *traceparent)
+{
+	uint8_t random[24];
+	if (getrandom(random, sizeof random, GRND_NONBLOCK) != sizeof random) {
+		/* Ids only need to be unique, not secret. */
+		uint64_t fallback[3] = { clock_ns(CLOCK_REALTIME), clock_ns(CLOCK_MONOTONIC), (uint64_t)getpid() };
+		memcpy(random, fallback, sizeof random);
+	}
+	memcpy(&nst_tracer.seed, random + 16, sizeof nst_tracer.seed);
+	nst_tracer.fd = fd;
+	nst_tracer.level = level;
+	if (!parse_traceparent(traceparent)) {
+		hex(nst_tracer.trace_id, random, 16);
+		nst_tracer.root_parent[0] = '\0';
+	}
+}
+
+void nst_trace_enter_stage(const char *stage, int number, pid_t host_pid)
+{
+	nst_tracer.stage = stage;
+	nst_tracer.stage_number = number;
+	nst_tracer.host_pid = host_pid;
+	nst_tracer.seq = 0;
+}
+
+json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id)
+{
+	if (nst_tracer.fd < 0)
+		return NULL;
+	json_object *event = json_object_new_object();
+	if (!event)
+		return NULL;
+	/* level and msg first, as in runc's lines; nst_emit fills them in. */
+	json_object_object_add_ex(event, "level", NULL, ADD_FLAGS);
+	json_object_object_add_ex(event, "msg", NULL, ADD_FLAGS);
+	json_object_object_add_ex(event, "v", json_object_new_int(1), ADD_FLAGS);
+	json_object_object_add_ex(event, "trace_id", json_object_new_string(nst_tracer.trace_id), ADD_FLAGS);
+	json_object_object_add_ex(event, "span_id", json_object_new_string(span_id), ADD_FLAGS);
+	if (parent_id && parent_id[0])
+		json_object_object_add_ex(event, "parent_span_id", json_object_new_string(parent_id), ADD_FLAGS);
+	json_object_object_add_ex(event, "kind", json_object_new_string(kind), ADD_FLAGS);
+	json_object_object_add_ex(event, "stage", json_object_new_string(nst_tracer.stage), ADD_FLAGS);
+	json_object_object_add_ex(event, "step", json_object_new_string(step), ADD_FLAGS);
+	return event;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		if (extra == 9 || i + extra >= n)
+			return false;
+		for (size_t k = 1; k <= extra; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += extra + 1;
+	}
+	return true;
+}
+
+/* Trace content is untrusted input for readers: keep it valid UTF-8 and bounded. */
+void nst_attr_str(json_object *event, const char *key, const char *value)
+{
+	if (!event || !value)
+		return;
+	size_t n = strlen(value);
+	bool truncated = n > MAX_STRING;
+	if (truncated)
+		n = MAX_STRING;
+	char copy[MAX_STRING + 4];
+	memcpy(copy, value, n);
+	if (truncated) {
+		while (n > 0 && (copy[n - 1] & 0xc0) == 0x80) /* do not cut a character in half */
+			n--;
+		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	}
+	if (!valid_utf8((const unsigned char *)copy, n))
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)copy[i] >= 0x80)
+				copy[i] = '?';
+	json_object_object_add_ex(event, key, json_object_new_string_len(copy, (int)n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
+void nst_attr_int(json_object *event, const char *key, int64_t value)
+{
+	if (event)
+		json_object_object_add_ex(event, key, json_object_new_int64(value), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
+void nst_attr_flags(json_object *event, uint32_t flags)
+{
+	if (!event)
+		return;
+	char text[16], names[96] = "";
+	snprintf(text, sizeof text, "%#x", flags);
+	nst_attr_str(event, "flags", text);
+	static const uint32_t order[] = { 0x10000000 /* user */, 0x00020000 /* mnt */, 0x04000000 /* uts */,
+					  0x08000000 /* ipc */, 0x20000000 /* pid */, 0x40000000 /* net */,
+					  0x02000000 /* cgroup */, 0x00000080 /* time */ };
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (flags & order[i]) {
+			if (names[0])
+				strcat(names, ",");
+			strcat(names, nst_ns_name(order[i]));
+		}
+	nst_attr_str(event, "flag_names", names);
+}
+
+static void write_line(const char *line, size_t len)
+{
+	for (;;) {
+		ssize_t n = write(nst_tracer.fd, line, len);
+		if (n == (ssize_t)len)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* EAGAIN (full pipe, O_NONBLOCK), EPIPE (no reader), EBADF, ENOSPC, or a short
+		 * write: the event is lost, the start goes on. */
+		nst_tracer.lost++;
+		if (n < 0 && errno == EBADF)
+			nst_tracer.fd = -1;
+		return;
+	}
+}
+
+static void shorten_strings(json_object *event)
+{
+	static const char *const long_keys[] = { "msg", "error", "path" };
+	for (size_t i = 0; i < sizeof long_keys / sizeof long_keys[0]; i++) {
+		json_object *value = json_object_object_get(event, long_keys[i]);
+		if (value && json_object_get_string_len(value) > 256) {
+			json_object_set_string_len(value, json_object_get_string(value), 256);
+			json_object_object_add_ex(event, "truncated", json_object_new_boolean(1),
+						  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		}
+	}
+}
+
+void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
+{
+	if (!event)
+		return;
+	if ((int)level > nst_tracer.level || nst_tracer.fd < 0) {
+		json_object_put(event);
+		return;
+	}
+	char text[1024];
+	int prefix = nst_tracer.stage_number < 0
+			     ? snprintf(text, sizeof text, "nsexec[%d]: ", getpid())
+			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, getpid());
+	va_list args;
+	va_start(args, format);
+	vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, args);
+	va_end(args);
+
+	json_object_object_add(event, "level", json_object_new_string(level == NST_LEVEL_FATAL ? "fatal" : "debug"));
+	nst_attr_str(event, "msg", text);
+	if (nst_tracer.host_pid > 0)
+		json_object_object_add_ex(event, "pid", json_object_new_int(nst_tracer.host_pid), ADD_FLAGS);
+	json_object_object_add_ex(event, "ns_pid", json_object_new_int(getpid()), ADD_FLAGS);
+	json_object_object_add_ex(event, "seq", json_object_new_int64((int64_t)++nst_tracer.seq), ADD_FLAGS);
+	char mono[24], wall[24];
+	snprintf(mono, sizeof mono, "%llu", (unsigned long long)nst_now_mono());
+	snprintf(wall, sizeof wall, "%llu", (unsigned long long)clock_ns(CLOCK_REALTIME));
+	json_object_object_add_ex(event, "mono_ns", json_object_new_string(mono), ADD_FLAGS);
+	json_object_object_add_ex(event, "wall_ns", json_object_new_string(wall), ADD_FLAGS);
+	if (nst_tracer.lost > 0)
+		json_object_object_add_ex(event, "lost", json_object_new_int64((int64_t)nst_tracer.lost), ADD_FLAGS);
+
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	char line[PIPE_BUF];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		size_t len = 0;
+		const char *json = json_object_to_json_string_length(event, flags, &len);
+		if (json && len + 1 <= sizeof line) {
+			memcpy(line, json, len);
+			line[len] = '\n';
+			write_line(line, len + 1);
+			json_object_put(event);
+			return;
+		}
+		shorten_strings(event);
+	}
+	nst_tracer.lost++;
+	json_object_put(event);
+}
+
+void nst_span_start(struct nst_span *span, const char *step)
+{
+	new_span_id(span->id);
+	span->step = step;
+	span->start_ns = nst_now_mono();
+}
+
+/* A stage span nests in its parent stage's span; a step nests in its stage span. */
+static const char *parent_of(const struct nst_span *span)
+{
+	return span == &nst_tracer.stage_span ? nst_tracer.stage_parent : nst_tracer.stage_span.id;
+}
+
+json_object *nst_span_begin_event(struct nst_span *span)
+{
+	return nst_event("begin", span->step, span->id, parent_of(span));
+}
+
+json_object *nst_span_end_event(const struct nst_span *span)
+{
+	json_object *event = nst_event("end", span->step, span->id, parent_of(span));
+	if (event) {
+		json_object_object_add_ex(event, "dur_ns", json_object_new_int64((int64_t)(nst_now_mono() - span->start_ns)),
+					  ADD_FLAGS);
+		json_object_object_add_ex(event, "outcome", json_object_new_string("ok"), ADD_FLAGS);
+	}
+	return event;
+}
+
+json_object *nst_point_event(const char *step)
+{
+	char id[17];
+	new_span_id(id);
+	return nst_event("event", step, id, nst_tracer.stage_span.id);
+}
+
+void nst_mark_error(json_object *event, int err, const char *text)
+{
+	if (!event)
+		return;
+	json_object_object_add(event, "outcome", json_object_new_string("error"));
+	json_object_object_add_ex(event, "errno", json_object_new_int(err), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	json_object_object_add_ex(event, "errno_name", json_object_new_string(nst_errno_name(err)),
+				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	nst_attr_str(event, "error", text);
+}

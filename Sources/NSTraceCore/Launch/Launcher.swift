@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNSTraceSys
+
+/// Why a start failed before the command ran.
+public struct LaunchFailure: Error, CustomStringConvertible, Sendable {
+    public let step: String
+    public let errno: Errno?
+    public let message: String
+    public var description: String { message }
+}
+
+/// What a traced start produced.
+public struct LaunchResult: Sendable {
+    /// The command's exit status, or 128 + signal when a signal killed it.
+    public let exitStatus: Int32
+    public let stage1PID: Int32
+    public let stage2PID: Int32
+}
+
+/// The parent side of the nsexec protocol, as runc's `initProcess.start` drives `runc init`:
+/// spawn the init with the init socket (and the trace fd as its log pipe), send the bootstrap
+/// data, read the child pids, reap stage-1 and stage-0, send the exec request, wait.
+public struct Launcher {
+    public var initPath: String
+    public var bootstrap: BootstrapData
+    public var exec: ExecRequest
+    /// Where the constructor and the parent write trace lines; -1 for no tracing.
+    public var traceFD: Int32
+    public var trace: TraceContext
+    /// `_LIBCONTAINER_LOGLEVEL` for the constructor (5: debug, every step).
+    public var logLevel = 5
+
+    public init(initPath: String, bootstrap: BootstrapData, exec: ExecRequest, traceFD: Int32, trace: TraceContext) {
+        self.initPath = initPath
+        self.bootstrap = bootstrap
+        self.exec = exec
+        self.traceFD = traceFD
+        self.trace = trace
+    }
+
+    public func run() throws(LaunchFailure) -> LaunchResult {
+        var run = Run(launcher: self)
+        return try run.start()
+    }
+}
+
+/// One start's mutable state; cleans up the processes it knows on failure.
+private struct Run {
+    let launcher: Launcher
+    let tracer: ParentTracer
+    let root: ParentSpan
+    var socket: Int32 = -1
+    var stage0: pid_t = 0
+    var stage1: pid_t = 0
+    var stage2: pid_t = 0
+
+    init(launcher: Launcher) {
+        self.launcher = launcher
+        tracer = ParentTracer(fd: launcher.traceFD, context: launcher.trace)
+        root = tracer.start("start", parent: launcher.trace.parentSpanID, announce: true, "starting \(launcher.exec.arguments.first ?? "")")
+    }
+
+    private func fail(_ span: ParentSpan, _ errno: Errno?, _ message: String) -> LaunchFailure {
+        let text = errno.map { "\(message): \($0)" } ?? message
+        tracer.fail(span, errno: errno, text)
+        tracer.fail(root, errno: errno, text)
+        return LaunchFailure(step: span.step, errno: errno, message: text)
+    }
+
+    /// Kills and reaps every process of this start that may still exist.
+    private mutating func abandon() {
+        nst_forward_signals_to(0)
+        for pid in [stage2, stage1, stage0] where pid > 0 {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        stage0 = 0
+        stage1 = 0
+        stage2 = 0
+        if socket >= 0 { close(socket) }
+        socket = -1
+    }
+
+    private static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return -1 }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    mutating func start() throws(LaunchFailure) -> LaunchResult {
+        do {
+            return try handshake()
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    private mutating func handshake() throws(LaunchFailure) -> LaunchResult {
+        var pair: [Int32] = [-1, -1]
+        let spawn = tracer.start("spawn_init", parent: root.id)
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw fail(spawn, .current, "failed to create the init socket")
+        }
+        socket = pair[0]
+        var environment = [
+            "_LIBCONTAINER_INITPIPE=3",
+            "_LIBCONTAINER_LOGLEVEL=\(launcher.logLevel)",
+            "TRACEPARENT=\(launcher.trace.traceparent(parentSpanID: root.id))",
+        ]
+        if launcher.traceFD >= 0 { environment.append("_LIBCONTAINER_LOGPIPE=4") }
+        let pid = withCStrings(["nstrace-init"]) { argv in
+            withCStrings(environment) { envp in
+                nst_spawn_init(launcher.initPath, argv, envp, pair[1], launcher.traceFD)
+            }
+        }
+        close(pair[1])
+        guard pid > 0 else { throw fail(spawn, Errno(rawValue: -pid), "failed to spawn \(launcher.initPath)") }
+        stage0 = pid
+        nst_forward_signals_to(pid)
+        tracer.end(spawn, "spawned init \(pid)", [.int("child_pid", Int(pid))])
+
+        let send = tracer.start("send_bootstrap", parent: root.id)
+        let bootstrap = launcher.bootstrap.message.bytes
+        do {
+            try FileDescriptorIO.writeAll(socket, bootstrap)
+        } catch {
+            // The init died early; what it said is in the trace, its status below.
+            throw initFailed(send, "failed to send bootstrap data")
+        }
+        tracer.end(send, "sent \(bootstrap.count) bytes of bootstrap data", [.int("bytes", bootstrap.count)])
+
+        let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
+        guard let line = try? FileDescriptorIO.readLine(socket), let pids = ChildPIDs(json: line) else {
+            throw initFailed(readPIDs, "nsexec failed before sending the child pids")
+        }
+        stage1 = pids.stage1
+        stage2 = pids.stage2
+        tracer.end(readPIDs, "stage-1 \(pids.stage1), stage-2 \(pids.stage2)",
+                   [.int("stage1_pid", Int(pids.stage1)), .int("stage2_pid", Int(pids.stage2))])
+
+        // Both stages are our children through CLONE_PARENT.
+        let reap = tracer.start("reap_stage1", parent: root.id)
+        let stage1Status = Run.wait(stage1)
+        stage1 = 0
+        tracer.end(reap, "stage-1 exited with \(stage1Status)", [.int("exit_status", Int(stage1Status))])
+
+        let waitStage0 = tracer.start("wait_stage0", parent: root.id, announce: true, "waiting for stage-0")
+        let stage0Status = Run.wait(stage0)
+        stage0 = 0
+        guard stage0Status == 0 else {
+            throw fail(waitStage0, nil, "nsexec stage-0 exited with status \(stage0Status)")
+        }
+        tracer.end(waitStage0, "stage-0 exited", [.int("exit_status", 0)])
+        nst_forward_signals_to(stage2)
+
+        let sendExec = tracer.start("send_exec", parent: root.id)
+        let request = launcher.exec.message.bytes
+        do {
+            try FileDescriptorIO.writeAll(socket, request)
+        } catch {
+            throw fail(sendExec, error, "failed to send the exec request to stage-2")
+        }
+        tracer.end(sendExec, "sent exec request for \(launcher.exec.arguments[0])", [.int("bytes", request.count)])
+
+        // The init socket is close-on-exec in stage-2: EOF means execve succeeded.
+        let execSpan = tracer.start("exec", parent: root.id, announce: true, "waiting for stage-2 to exec")
+        let reply = (try? FileDescriptorIO.read(socket, upTo: 4)) ?? []
+        close(socket)
+        socket = -1
+        if reply.count == 4 {
+            let code = reply.withUnsafeBytes { $0.load(as: Int32.self) }
+            let status = Run.wait(stage2)
+            stage2 = 0
+            let failure = fail(execSpan, Errno(rawValue: code), "failed to exec \(launcher.exec.arguments[0])")
+            throw LaunchFailure(step: failure.step, errno: failure.errno, message: failure.message + " (exit status \(status))")
+        }
+        tracer.end(execSpan, "stage-2 exec'd \(launcher.exec.arguments[0])")
+        tracer.end(root, "started \(launcher.exec.arguments[0]) as \(stage2)", [.int("child_pid", Int(stage2))])
+
+        let waitSpan = tracer.start("wait", parent: launcher.trace.parentSpanID, announce: true, "waiting for the command")
+        let status = Run.wait(stage2)
+        nst_forward_signals_to(0)
+        tracer.end(waitSpan, "command exited with \(status)", [.int("exit_status", Int(status))])
+        let result = LaunchResult(exitStatus: status, stage1PID: pids.stage1, stage2PID: stage2)
+        stage2 = 0
+        return result
+    }
+
+    /// The init is gone or broken: its exit status and the trace say why.
+    private mutating func initFailed(_ span: ParentSpan, _ message: String) -> LaunchFailure {
+        let status = stage0 > 0 ? Run.wait(stage0) : -1
+        stage0 = 0
+        return fail(span, nil, "\(message) (init exit status \(status))")
+    }
+}
+
+/// `{"stage1_pid":N,"stage2_pid":M}`, as runc's getChildPid decodes it.
+struct ChildPIDs {
+    let stage1: Int32
+    let stage2: Int32
+
+    init?(json line: [UInt8]) {
+        func value(_ key: String) -> Int32? {
+            let needle = Array("\"\(key)\":".utf8)
+            guard line.count >= needle.count,
+                  let start = (0...(line.count - needle.count)).first(where: { line[$0..<$0 + needle.count].elementsEqual(needle) })
+            else { return nil }
+            let digits = line[(start + needle.count)...].prefix { (48...57).contains($0) }
+            return Int32(String(decoding: digits, as: UTF8.self))
+        }
+        guard let stage1 = value("stage1_pid"), let stage2 = value("stage2_pid"), stage1 > 0, stage2 > 0 else { return nil }
+        self.stage1 = stage1
+        self.stage2 = stage2
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { pointers.forEach { free($0) } }
+    return body(pointers)
+}

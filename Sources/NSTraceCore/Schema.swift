@@ -1,1 +1,0 @@
-public enum NSTraceCoreVersion { public static let schema = 1 }

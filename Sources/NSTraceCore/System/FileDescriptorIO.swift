@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Blocking whole-buffer reads and writes on raw file descriptors.
+public enum FileDescriptorIO {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            offset += written
+        }
+    }
+
+    /// Reads until `count` bytes arrived or EOF; the result is shorter at EOF.
+    public static func read(_ fd: Int32, upTo count: Int) throws(Errno) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        bytes.removeLast(count - filled)
+        return bytes
+    }
+
+    /// Reads one `\n`-terminated line (without the newline), byte by byte so that nothing
+    /// after it is consumed; nil at EOF before any newline.
+    public static func readLine(_ fd: Int32, limit: Int = 4096) throws(Errno) -> [UInt8]? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.count < limit {
+            let got = Glibc.read(fd, &byte, 1)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            if got == 0 { return nil }
+            if byte == UInt8(ascii: "\n") { return line }
+            line.append(byte)
+        }
+        return line
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNSTraceSys
+
+/// A span of the parent's (stage `parent`).
+public struct ParentSpan: Sendable {
+    public let id: String
+    public let step: String
+    public let parentID: String?
+    public let startNanoseconds: UInt64
+}
+
+/// Writes the parent's own trace lines (schema v1, docs/trace-format.md) into the same file
+/// the constructor writes to: one `write(2)` per line, O_APPEND, never failing the start.
+public final class ParentTracer {
+    public let fd: Int32
+    public let context: TraceContext
+    private let pid = getpid()
+    private var sequence = 0
+    public private(set) var lost = 0
+
+    /// `fd` < 0 turns tracing off.
+    public init(fd: Int32, context: TraceContext) {
+        self.fd = fd
+        self.context = context
+    }
+
+    public var isEnabled: Bool { fd >= 0 }
+
+    public enum Attribute {
+        case string(String, String)
+        case int(String, Int)
+    }
+
+    /// Starts a span; `announce` writes a `begin` line for a step that may block.
+    public func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
+        let span = ParentSpan(
+            id: TraceContext.newSpanID(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
+        if announce { emit(kind: "begin", span: span, message: message.isEmpty ? step : message) }
+        return span
+    }
+
+    public func end(_ span: ParentSpan, _ message: String = "", _ attributes: [Attribute] = []) {
+        emit(kind: "end", span: span, message: message.isEmpty ? span.step : message, attributes: attributes,
+             duration: nst_monotonic_ns() - span.startNanoseconds)
+    }
+
+    public func fail(_ span: ParentSpan, errno: Errno?, _ message: String, _ attributes: [Attribute] = []) {
+        emit(kind: "end", span: span, message: message, attributes: attributes,
+             duration: nst_monotonic_ns() - span.startNanoseconds, failure: (errno, message))
+    }
+
+    private func emit(
+        kind: String, span: ParentSpan, message: String, attributes: [Attribute] = [], duration: UInt64? = nil,
+        failure: (Errno?, String)? = nil
+    ) {
+        guard isEnabled else { return }
+        sequence += 1
+        var json = JSONLineWriter()
+        json.add("level", failure == nil ? "debug" : "fatal")
+        json.add("msg", "nstrace[\(pid)]: \(message)")
+        json.add("v", 1)
+        json.add("trace_id", context.traceID)
+        json.add("span_id", span.id)
+        if let parent = span.parentID { json.add("parent_span_id", parent) }
+        json.add("kind", kind)
+        json.add("stage", "parent")
+        json.add("step", span.step)
+        json.add("pid", Int(pid))
+        json.add("ns_pid", Int(pid))
+        json.add("seq", sequence)
+        json.add("mono_ns", String(nst_monotonic_ns()))
+        json.add("wall_ns", String(nst_realtime_ns()))
+        if let duration {
+            json.add("dur_ns", Int64(duration))
+            json.add("outcome", failure == nil ? "ok" : "error")
+        }
+        if let (errno, text) = failure {
+            json.add("errno", Int(errno?.rawValue ?? 0))
+            json.add("errno_name", errno?.name ?? "none")
+            json.add("error", text)
+        }
+        for attribute in attributes {
+            switch attribute {
+            case let .string(key, value): json.add(key, value)
+            case let .int(key, value): json.add(key, value)
+            }
+        }
+        let line = json.line
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written != line.count { lost += 1 }
+    }
+}
