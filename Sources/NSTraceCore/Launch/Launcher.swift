@@ -74,23 +74,13 @@ private struct Run {
         nst_forward_signals_to(0)
         for pid in [stage2, stage1, stage0] where pid > 0 {
             kill(pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            _ = InitProcess.wait(pid)
         }
         stage0 = 0
         stage1 = 0
         stage2 = 0
         if socket >= 0 { close(socket) }
         socket = -1
-    }
-
-    private static func wait(_ pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return -1 }
-        }
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
     mutating func start() throws(LaunchFailure) -> LaunchResult {
@@ -103,25 +93,21 @@ private struct Run {
     }
 
     private mutating func handshake() throws(LaunchFailure) -> LaunchResult {
-        var pair: [Int32] = [-1, -1]
         let spawn = tracer.start("spawn_init", parent: root.id)
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw fail(spawn, .current, "failed to create the init socket")
-        }
-        socket = pair[0]
         var environment = [
             "_LIBCONTAINER_INITPIPE=3",
             "_LIBCONTAINER_LOGLEVEL=\(launcher.logLevel)",
             "TRACEPARENT=\(launcher.trace.traceparent(parentSpanID: root.id))",
         ]
         if launcher.traceFD >= 0 { environment.append("_LIBCONTAINER_LOGPIPE=4") }
-        let pid = withCStrings(["nstrace-init"]) { argv in
-            withCStrings(environment) { envp in
-                nst_spawn_init(launcher.initPath, argv, envp, pair[1], launcher.traceFD)
-            }
+        let initProcess: InitProcess
+        do {
+            initProcess = try InitProcess.spawn(path: launcher.initPath, environment: environment, logFD: launcher.traceFD)
+        } catch {
+            throw fail(spawn, error, "failed to spawn \(launcher.initPath)")
         }
-        close(pair[1])
-        guard pid > 0 else { throw fail(spawn, Errno(rawValue: -pid), "failed to spawn \(launcher.initPath)") }
+        let pid = initProcess.pid
+        socket = initProcess.socket
         stage0 = pid
         nst_forward_signals_to(pid)
         tracer.end(spawn, "spawned init \(pid)", [.int("child_pid", Int(pid))])
@@ -129,7 +115,7 @@ private struct Run {
         let send = tracer.start("send_bootstrap", parent: root.id)
         let bootstrap = launcher.bootstrap.message.bytes
         do {
-            try FileDescriptorIO.writeAll(socket, bootstrap)
+            try FileDescriptorIO.sendAll(socket, bootstrap)
         } catch {
             // The init died early; what it said is in the trace, its status below.
             throw initFailed(send, "failed to send bootstrap data")
@@ -147,12 +133,12 @@ private struct Run {
 
         // Both stages are our children through CLONE_PARENT.
         let reap = tracer.start("reap_stage1", parent: root.id)
-        let stage1Status = Run.wait(stage1)
+        let stage1Status = InitProcess.wait(stage1)
         stage1 = 0
         tracer.end(reap, "stage-1 exited with \(stage1Status)", [.int("exit_status", Int(stage1Status))])
 
         let waitStage0 = tracer.start("wait_stage0", parent: root.id, announce: true, "waiting for stage-0")
-        let stage0Status = Run.wait(stage0)
+        let stage0Status = InitProcess.wait(stage0)
         stage0 = 0
         guard stage0Status == 0 else {
             throw fail(waitStage0, nil, "nsexec stage-0 exited with status \(stage0Status)")
@@ -163,7 +149,7 @@ private struct Run {
         let sendExec = tracer.start("send_exec", parent: root.id)
         let request = launcher.exec.message.bytes
         do {
-            try FileDescriptorIO.writeAll(socket, request)
+            try FileDescriptorIO.sendAll(socket, request)
         } catch {
             throw fail(sendExec, error, "failed to send the exec request to stage-2")
         }
@@ -176,7 +162,7 @@ private struct Run {
         socket = -1
         if reply.count == 4 {
             let code = reply.withUnsafeBytes { $0.load(as: Int32.self) }
-            let status = Run.wait(stage2)
+            let status = InitProcess.wait(stage2)
             stage2 = 0
             let failure = fail(execSpan, Errno(rawValue: code), "failed to exec \(launcher.exec.arguments[0])")
             throw LaunchFailure(step: failure.step, errno: failure.errno, message: failure.message + " (exit status \(status))")
@@ -185,7 +171,7 @@ private struct Run {
         tracer.end(root, "started \(launcher.exec.arguments[0]) as \(stage2)", [.int("child_pid", Int(stage2))])
 
         let waitSpan = tracer.start("wait", parent: launcher.trace.parentSpanID, announce: true, "waiting for the command")
-        let status = Run.wait(stage2)
+        let status = InitProcess.wait(stage2)
         nst_forward_signals_to(0)
         tracer.end(waitSpan, "command exited with \(status)", [.int("exit_status", Int(status))])
         let result = LaunchResult(exitStatus: status, stage1PID: pids.stage1, stage2PID: stage2)
@@ -195,7 +181,7 @@ private struct Run {
 
     /// The init is gone or broken: its exit status and the trace say why.
     private mutating func initFailed(_ span: ParentSpan, _ message: String) -> LaunchFailure {
-        let status = stage0 > 0 ? Run.wait(stage0) : -1
+        let status = stage0 > 0 ? InitProcess.wait(stage0) : -1
         stage0 = 0
         return fail(span, nil, "\(message) (init exit status \(status))")
     }
@@ -219,12 +205,4 @@ struct ChildPIDs {
         self.stage1 = stage1
         self.stage2 = stage2
     }
-}
-
-/// Calls `body` with a NULL-terminated C array of C strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return body(pointers)
 }

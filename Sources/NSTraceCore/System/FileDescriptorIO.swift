@@ -16,6 +16,19 @@ public enum FileDescriptorIO {
         }
     }
 
+    /// Like `writeAll` on a socket, but a peer that is gone is EPIPE, never SIGPIPE.
+    public static func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            offset += sent
+        }
+    }
+
     /// Reads until `count` bytes arrived or EOF; the result is shorter at EOF.
     public static func read(_ fd: Int32, upTo count: Int) throws(Errno) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
