@@ -1,0 +1,54 @@
+/// A W3C trace id (32 hex digits), stored as two integers so hashing and comparing are cheap.
+public struct TraceID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses 32 hex digits (either case); nil otherwise.
+    public init?(hex: String) {
+        let bytes = Array(hex.utf8)
+        guard bytes.count == 32,
+              let high = HexDigits.parse(bytes[0..<16]), let low = HexDigits.parse(bytes[16..<32]) else { return nil }
+        self.init(high: high, low: low)
+    }
+
+    /// 32 lowercase hex digits, as in the trace.
+    public var description: String { HexDigits.format(high) + HexDigits.format(low) }
+
+    public static func < (lhs: TraceID, rhs: TraceID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+}
+
+/// Hex conversions without Foundation.
+enum HexDigits {
+    static func parse(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        for digit in digits {
+            let nibble: UInt8
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = digit - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(nibble)
+        }
+        return value
+    }
+
+    /// 16 lowercase hex digits.
+    static func format(_ value: UInt64) -> String {
+        let alphabet = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                buffer[index] = alphabet[Int(value >> UInt64(60 - 4 * index) & 0xf)]
+            }
+            return 16
+        }
+    }
+}
