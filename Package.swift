@@ -20,6 +20,8 @@ let package = Package(
         // MARK: The constructor: runc-compatible nsexec with json-c trace events.
         // Only the `nstrace-init` executable links it, so it never runs inside `swift test`.
         .target(name: "CNSTraceInit", dependencies: ["CJSONC"], cSettings: strictC),
+        // tools/build compiles the release nstrace-init with cc from these same sources, so that
+        // it loads only libc and json-c before the constructor runs.
         .executableTarget(name: "nstrace-init", dependencies: ["CNSTraceInit"], cSettings: strictC),
 
         // MARK: C helpers for the Swift side (no constructor here)

@@ -1,8 +1,13 @@
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,8 +76,64 @@ void nst_forward_signals_to(pid_t pid)
 	installed = 1;
 	struct sigaction action = { .sa_handler = forward, .sa_flags = SA_RESTART };
 	sigemptyset(&action.sa_mask);
-	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+	sigset_t forwarded;
+	sigemptyset(&forwarded);
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		sigaction(signals[i], &action, NULL);
+		sigaddset(&forwarded, signals[i]);
+	}
+	/* A caller that blocked them (test runners do) would otherwise keep them from us. */
+	sigprocmask(SIG_UNBLOCK, &forwarded, NULL);
+}
+
+int nst_reap_children(int timeout_ms)
+{
+	int reaped = 0;
+	for (int waited = 0;; waited++) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			reaped++;
+			continue;
+		}
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			return reaped; /* ECHILD: none left */
+		if (waited * 5 >= timeout_ms)
+			break;
+		usleep(5000);
+	}
+	/* Still there after the timeout: whatever it is, it must not outlive a failed start. */
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return reaped;
+	pid_t self = getpid();
+	for (struct dirent *entry; (entry = readdir(proc));) {
+		char path[64], stat[512];
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, stat, sizeof stat - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		stat[n] = '\0';
+		const char *after_name = strrchr(stat, ')');
+		int ppid = 0;
+		if (after_name && sscanf(after_name + 2, "%*c %d", &ppid) == 1 && ppid == self) {
+			pid_t child = atoi(entry->d_name);
+			kill(child, SIGKILL);
+			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+				;
+			reaped++;
+		}
+	}
+	closedir(proc);
+	return reaped;
 }
 
 static unsigned long long clock_ns(clockid_t clock)
@@ -106,4 +167,10 @@ void nst_random_bytes(void *buffer, size_t length)
 const char *nst_errno_name(int err)
 {
 	return strerrorname_np(err);
+}
+
+int nst_anonymous_file(const char *name)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }

@@ -22,3 +22,11 @@ unsigned long long nst_realtime_ns(void);
 
 /* "ENOENT" for ENOENT; NULL when unknown. */
 const char *nst_errno_name(int err);
+
+/* An anonymous, close-on-exec file (memfd) for a trace nobody asked to keep; -errno. */
+int nst_anonymous_file(const char *name);
+
+/* Reaps every child, waiting up to timeout_ms for them to exit, then SIGKILLs and reaps
+ * what is left. Returns how many were reaped. For a failed start: stage-1 and stage-2 are
+ * our children through CLONE_PARENT even when we never learnt their pids. */
+int nst_reap_children(int timeout_ms);

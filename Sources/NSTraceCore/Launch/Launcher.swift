@@ -81,6 +81,8 @@ private struct Run {
         stage2 = 0
         if socket >= 0 { close(socket) }
         socket = -1
+        // Stages we never heard of (the init died before the pid reply) are our children too.
+        nst_reap_children(2000)
     }
 
     mutating func start() throws(LaunchFailure) -> LaunchResult {
