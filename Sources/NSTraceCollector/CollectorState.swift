@@ -53,6 +53,12 @@ struct CollectorState {
             slot = existing
         } else {
             if finished.contains(traceID) {
+                // The parent's `wait` span (the command running) follows the start it belongs
+                // to by design; anything else after the end is late.
+                if record.stage == Stage.parent.rawValue && names.name(record.step) == "wait" {
+                    totals.events += 1
+                    return
+                }
                 reject(.late, detail: "trace \(traceID)", source: source)
                 return
             }

@@ -40,7 +40,7 @@ struct GoldenTests {
         let text = SummaryReport(aggregates: collector.aggregates, inputs: [path]).text()
         #expect(text.contains("stage-1 ns_open ENOENT"))
         #expect(text.contains("failed to open /nonexistent: No such file or directory"))
-        let timeline = try Timeline.render(tracePath: path, traceID: "f8a6a2054895804ed752032cfd1b87f2", columns: 100, colour: false)
+        let timeline = try Timeline.render(tracePath: path, traceID: "c6e9be767092240a42cd82935c2e0d56", columns: 100, colour: false)
         #expect(timeline.contains("failed after"))
         #expect(timeline.contains("✗ ENOENT (errno 2): failed to open /nonexistent"))
         let failedRow = timeline.split(separator: "\n").first { $0.contains("ns_open net") }
@@ -55,11 +55,11 @@ struct GoldenTests {
         collector.finish()
         let text = SummaryReport(aggregates: collector.aggregates, inputs: [path]).text()
         #expect(text.contains("1 incomplete"))
-        #expect(text.contains("stage-1 usermap_request"))
+        #expect(text.contains("stage-1 ns_open"))
         let timeline = Timeline.render(try Timeline.model(tracePath: path, selection: .latest), columns: 100, colour: false)
         #expect(timeline.contains("incomplete after"))
-        #expect(timeline.contains("the trace ends in stage-1 usermap_request"))
-        let openRow = timeline.split(separator: "\n").dropFirst().first { $0.contains("usermap_request") }
+        #expect(timeline.contains("the trace ends in stage-1 ns_open"))
+        let openRow = timeline.split(separator: "\n").dropFirst().first { $0.contains("ns_open") }
         #expect(openRow?.contains("+?") == true)
         #expect(openRow?.hasSuffix("▶") == true)
     }

@@ -65,7 +65,7 @@ private struct Run {
     private func fail(_ span: ParentSpan, _ errno: Errno?, _ message: String) -> LaunchFailure {
         let text = errno.map { "\(message): \($0)" } ?? message
         tracer.fail(span, errno: errno, text)
-        tracer.fail(root, errno: errno, text)
+        tracer.fail(root, errno: errno, text, fatal: false)
         return LaunchFailure(step: span.step, errno: errno, message: text)
     }
 

@@ -21,8 +21,9 @@ public enum FatalLines {
         }
         let traceKey = Array("\"trace_id\":\"\(traceID)\"".utf8)
         let fatalKey = Array("\"level\":\"fatal\"".utf8)
+        let parentKey = Array("\"stage\":\"parent\"".utf8)  // the caller reports its own error
         return contents.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            guard contains(line, fatalKey), contains(line, traceKey) else { return nil }
+            guard contains(line, fatalKey), contains(line, traceKey), !contains(line, parentKey) else { return nil }
             return stringValue(of: "msg", in: line)
         }
     }

@@ -46,19 +46,21 @@ public final class ParentTracer {
              duration: nst_monotonic_ns() - span.startNanoseconds)
     }
 
-    public func fail(_ span: ParentSpan, errno: Errno?, _ message: String, _ attributes: [Attribute] = []) {
+    /// Ends a span as failed. Only the step that failed is `fatal` (runc >= 1.4 shows every
+    /// fatal line to the user); the spans it ends with it are not.
+    public func fail(_ span: ParentSpan, errno: Errno?, _ message: String, fatal: Bool = true, _ attributes: [Attribute] = []) {
         emit(kind: "end", span: span, message: message, attributes: attributes,
-             duration: nst_monotonic_ns() - span.startNanoseconds, failure: (errno, message))
+             duration: nst_monotonic_ns() - span.startNanoseconds, failure: (errno, message), fatal: fatal)
     }
 
     private func emit(
         kind: String, span: ParentSpan, message: String, attributes: [Attribute] = [], duration: UInt64? = nil,
-        failure: (Errno?, String)? = nil
+        failure: (Errno?, String)? = nil, fatal: Bool = true
     ) {
         guard isEnabled else { return }
         sequence += 1
         var json = JSONLineWriter()
-        json.add("level", failure == nil ? "debug" : "fatal")
+        json.add("level", failure != nil && fatal ? "fatal" : "debug")
         json.add("msg", "nstrace[\(pid)]: \(message)")
         json.add("v", 1)
         json.add("trace_id", context.traceID)
