@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "nstrace", targets: ["nstrace"]),
         .executable(name: "nstrace-init", targets: ["nstrace-init"]),
+        .executable(name: "nstrace-serve", targets: ["nstrace-serve"]),
     ],
     targets: [
         // MARK: System libraries (Debian packages, found by pkg-config)
@@ -35,9 +36,12 @@ let package = Package(
         // MARK: Swift libraries (no Foundation: `nstrace run` must start fast)
         .target(name: "NSTraceCore", dependencies: ["CNSTraceSys"]),
         .target(name: "NSTraceCollector", dependencies: ["NSTraceCore", "CSimdJSONShim"]),
-        .target(name: "NSTraceMetrics", dependencies: ["NSTraceCollector", "CMicroHTTPD"]),
+        .target(name: "NSTraceMetrics", dependencies: ["NSTraceCollector"]),
         .target(name: "NSTraceCLI", dependencies: ["NSTraceCore", "NSTraceCollector", "NSTraceMetrics"]),
         .executableTarget(name: "nstrace", dependencies: ["NSTraceCLI"]),
+        // `nstrace serve` execs this: only it loads libmicrohttpd and its TLS dependencies.
+        .target(name: "NSTraceServe", dependencies: ["NSTraceMetrics", "NSTraceCLI", "CMicroHTTPD"]),
+        .executableTarget(name: "nstrace-serve", dependencies: ["NSTraceServe"]),
 
         // MARK: Tests (run as root; they create real namespaces through the built binaries)
         .target(name: "NSTraceTestSupport", path: "Tests/NSTraceTestSupport"),
@@ -45,7 +49,7 @@ let package = Package(
         .testTarget(
             name: "NSTraceCollectorTests", dependencies: ["NSTraceCollector", "NSTraceTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "NSTraceMetricsTests", dependencies: ["NSTraceMetrics", "NSTraceTestSupport"]),
+        .testTarget(name: "NSTraceMetricsTests", dependencies: ["NSTraceMetrics", "NSTraceServe", "NSTraceTestSupport"]),
         .testTarget(name: "NSTraceCLITests", dependencies: ["NSTraceCore", "NSTraceTestSupport"]),
     ],
     swiftLanguageModes: [.v6],

@@ -14,7 +14,7 @@ public enum CLI {
         Verb(name: "metrics", synopsis: "FILE... | - [--openmetrics] [--textfile PATH]",
              summary: "Prometheus/OpenMetrics text from traces", run: MetricsCommand.main),
         Verb(name: "serve", synopsis: "[--listen ADDR:PORT] [--watch PATH...]",
-             summary: "Serve /metrics for Prometheus, following trace files", run: ServeCommand.main),
+             summary: "Serve /metrics for Prometheus, following trace files", run: ServeHandoff.main),
     ]
 
     public static func help() -> String {
@@ -44,8 +44,13 @@ public enum CLI {
             Terminal.standardError.write("nstrace: error: unknown verb '\(first)'\nSee 'nstrace --help'.\n")
             return ExitCode.usage
         }
+        return run(verb, Array(arguments.dropFirst()))
+    }
+
+    /// Runs one verb and maps its errors to exit statuses: usage errors 64, failures 1.
+    public static func run(_ verb: Verb, _ arguments: [String]) -> Int32 {
         do {
-            return try verb.run(Array(arguments.dropFirst()))
+            return try verb.run(arguments)
         } catch let error as UsageError {
             Terminal.standardError.write("nstrace \(verb.name): error: \(error)\nSee 'nstrace \(error.verb ?? verb.name) --help'.\n")
             return ExitCode.usage

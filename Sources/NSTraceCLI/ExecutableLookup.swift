@@ -7,12 +7,17 @@ enum ExecutableLookup {
     /// `NSTRACE_INIT`, else `nstrace-init` in the directory of the running `nstrace`.
     static func initPath() -> String {
         if let override = getenv("NSTRACE_INIT"), override.pointee != 0 { return String(cString: override) }
+        return sibling("nstrace-init")
+    }
+
+    /// `name` in the directory of the running executable.
+    static func sibling(_ name: String) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
-        guard length > 0 else { return "nstrace-init" }
+        guard length > 0 else { return name }
         let path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return directory + "/nstrace-init"
+        return directory + "/" + name
     }
 
     /// An executable named `name` on PATH, for newuidmap/newgidmap.

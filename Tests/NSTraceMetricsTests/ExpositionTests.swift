@@ -1,5 +1,6 @@
 import Foundation
 import NSTraceMetrics
+import NSTraceServe
 import Testing
 
 @Suite struct ExpositionTests {

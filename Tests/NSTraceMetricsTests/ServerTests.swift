@@ -1,5 +1,6 @@
 import Foundation
 import NSTraceMetrics
+import NSTraceServe
 import Testing
 
 /// The libmicrohttpd server in-process, on a free loopback port.

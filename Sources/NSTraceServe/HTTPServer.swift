@@ -2,13 +2,8 @@
 import Glibc
 #endif
 import CMicroHTTPD
+import NSTraceMetrics
 import Synchronization
-
-/// A failure of the metrics module (bad address, bind failure, unwritable file).
-public struct MetricsError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// `ADDR:PORT` for `--listen`: an IPv4 address, `[IPv6]`, or `localhost`; port 0 picks a free one.
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NSTraceCollector
+import NSTraceMetrics
 
 /// Feeds followed bytes into a `Collector`, one collector source per followed incarnation.
 public final class CollectorSink: TraceByteSink {
