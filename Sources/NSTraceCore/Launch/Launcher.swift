@@ -21,7 +21,7 @@ public struct LaunchResult: Sendable {
 
 /// The parent side of the nsexec protocol, as runc's `initProcess.start` drives `runc init`:
 /// spawn the init with the init socket (and the trace fd as its log pipe), send the bootstrap
-/// data, read the child pids, reap stage-1 and stage-0, send the exec request, wait.
+/// data and the exec request, read the child pids, reap stage-1, see the exec, reap stage-0, wait.
 public struct Launcher {
     public var initPath: String
     public var bootstrap: BootstrapData
@@ -124,12 +124,26 @@ private struct Run {
         }
         tracer.end(send, "sent \(bootstrap.count) bytes of bootstrap data", [.int("bytes", bootstrap.count)])
 
+        // The exec request goes right behind the bootstrap data: stage-0 reads exactly the
+        // bootstrap message, and stage-2 reads the request only once stage-0 has released it
+        // and it has set up its credentials, so sending it now takes the parent's wake-up
+        // off the critical path (runc sends its config after reaping stage-0).
+        let sendExec = tracer.start("send_exec", parent: root.id)
+        let request = launcher.exec.message.bytes
+        do {
+            try FileDescriptorIO.sendAll(socket, request)
+        } catch {
+            throw initFailed(sendExec, "failed to send the exec request")
+        }
+        tracer.end(sendExec, "sent exec request for \(launcher.exec.arguments[0])", [.int("bytes", request.count)])
+
         let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
         guard let line = try? FileDescriptorIO.readLine(socket), let pids = ChildPIDs(json: line) else {
             throw initFailed(readPIDs, "nsexec failed before sending the child pids")
         }
         stage1 = pids.stage1
         stage2 = pids.stage2
+        nst_forward_signals_to(stage2)
         tracer.end(readPIDs, "stage-1 \(pids.stage1), stage-2 \(pids.stage2)",
                    [.int("stage1_pid", Int(pids.stage1)), .int("stage2_pid", Int(pids.stage2))])
 
@@ -139,6 +153,13 @@ private struct Run {
         stage1 = 0
         tracer.end(reap, "stage-1 exited with \(stage1Status)", [.int("exit_status", Int(stage1Status))])
 
+        // The init socket is close-on-exec in stage-2: EOF means execve succeeded, or that
+        // stage-2 died, which stage-0's exit status below tells apart.
+        let execSpan = tracer.start("exec", parent: root.id, announce: true, "waiting for stage-2 to exec")
+        let reply = (try? FileDescriptorIO.read(socket, upTo: 4)) ?? []
+        close(socket)
+        socket = -1
+
         let waitStage0 = tracer.start("wait_stage0", parent: root.id, announce: true, "waiting for stage-0")
         let stage0Status = InitProcess.wait(stage0)
         stage0 = 0
@@ -146,22 +167,7 @@ private struct Run {
             throw fail(waitStage0, nil, "nsexec stage-0 exited with status \(stage0Status)")
         }
         tracer.end(waitStage0, "stage-0 exited", [.int("exit_status", 0)])
-        nst_forward_signals_to(stage2)
 
-        let sendExec = tracer.start("send_exec", parent: root.id)
-        let request = launcher.exec.message.bytes
-        do {
-            try FileDescriptorIO.sendAll(socket, request)
-        } catch {
-            throw fail(sendExec, error, "failed to send the exec request to stage-2")
-        }
-        tracer.end(sendExec, "sent exec request for \(launcher.exec.arguments[0])", [.int("bytes", request.count)])
-
-        // The init socket is close-on-exec in stage-2: EOF means execve succeeded.
-        let execSpan = tracer.start("exec", parent: root.id, announce: true, "waiting for stage-2 to exec")
-        let reply = (try? FileDescriptorIO.read(socket, upTo: 4)) ?? []
-        close(socket)
-        socket = -1
         if reply.count == 4 {
             let code = reply.withUnsafeBytes { $0.load(as: Int32.self) }
             let status = InitProcess.wait(stage2)
