@@ -114,28 +114,12 @@ private struct Run {
         nst_forward_signals_to(pid)
         tracer.end(spawn, "spawned init \(pid)", [.int("child_pid", Int(pid))])
 
-        let send = tracer.start("send_bootstrap", parent: root.id)
-        let bootstrap = launcher.bootstrap.message.bytes
-        do {
-            try FileDescriptorIO.sendAll(socket, bootstrap)
-        } catch {
-            // The init died early; what it said is in the trace, its status below.
-            throw initFailed(send, "failed to send bootstrap data")
-        }
-        tracer.end(send, "sent \(bootstrap.count) bytes of bootstrap data", [.int("bytes", bootstrap.count)])
-
+        try send("send_bootstrap", launcher.bootstrap.message.bytes, what: "bootstrap data")
         // The exec request goes right behind the bootstrap data: stage-0 reads exactly the
         // bootstrap message, and stage-2 reads the request only once stage-0 has released it
         // and it has set up its credentials, so sending it now takes the parent's wake-up
         // off the critical path (runc sends its config after reaping stage-0).
-        let sendExec = tracer.start("send_exec", parent: root.id)
-        let request = launcher.exec.message.bytes
-        do {
-            try FileDescriptorIO.sendAll(socket, request)
-        } catch {
-            throw initFailed(sendExec, "failed to send the exec request")
-        }
-        tracer.end(sendExec, "sent exec request for \(launcher.exec.arguments[0])", [.int("bytes", request.count)])
+        try send("send_exec", launcher.exec.message.bytes, what: "the exec request for \(launcher.exec.arguments[0])")
 
         let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
         guard let line = try? FileDescriptorIO.readLine(socket), let pids = ChildPIDs(json: line) else {
@@ -185,6 +169,17 @@ private struct Run {
         let result = LaunchResult(exitStatus: status, stage1PID: pids.stage1, stage2PID: stage2)
         stage2 = 0
         return result
+    }
+
+    private mutating func send(_ step: String, _ message: [UInt8], what: String) throws(LaunchFailure) {
+        let span = tracer.start(step, parent: root.id)
+        do {
+            try FileDescriptorIO.sendAll(socket, message)
+        } catch {
+            // The init died early; what it said is in the trace, its status below.
+            throw initFailed(span, "failed to send \(what)")
+        }
+        tracer.end(span, "sent \(what) (\(message.count) bytes)", [.int("bytes", message.count)])
     }
 
     /// The init is gone or broken: its exit status and the trace say why.
