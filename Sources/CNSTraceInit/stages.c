@@ -23,7 +23,7 @@ void nst_begin(struct nst_span *span, const char *step, const char *format, ...)
 	json_object *event = nst_span_begin_event(span);
 	if (!event)
 		return;
-	char text[512];
+	char text[2048];
 	va_list args;
 	va_start(args, format);
 	vsnprintf(text, sizeof text, format, args);
@@ -36,7 +36,7 @@ void nst_end_ok(const struct nst_span *span, const char *format, ...)
 	json_object *event = nst_span_end_event(span);
 	if (!event)
 		return;
-	char text[512];
+	char text[2048];
 	va_list args;
 	va_start(args, format);
 	vsnprintf(text, sizeof text, format, args);
@@ -56,7 +56,7 @@ static void kill_child(pid_t pid)
 static enum nst_outcome fail_common(struct nst_context *context, json_object *event, int err, bool with_strerror,
 				    const char *format, va_list args)
 {
-	char text[768];
+	char text[2048];
 	int n = vsnprintf(text, sizeof text, format, args);
 	if (with_strerror && err && n >= 0 && (size_t)n < sizeof text)
 		snprintf(text + n, sizeof text - (size_t)n, ": %s", strerror(err));

@@ -156,8 +156,16 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 	char copy[MAX_STRING + 4];
 	memcpy(copy, value, n);
 	if (truncated) {
-		while (n > 0 && (copy[n - 1] & 0xc0) == 0x80) /* do not cut a character in half */
-			n--;
+		/* Do not cut a character in half: drop the last one if it does not fit whole. */
+		size_t start = n;
+		while (start > 0 && (copy[start - 1] & 0xc0) == 0x80)
+			start--;
+		if (start > 0) {
+			unsigned char lead = (unsigned char)copy[start - 1];
+			size_t length = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
+			if (n - (start - 1) < length)
+				n = start - 1;
+		}
 		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	}
 	if (!valid_utf8((const unsigned char *)copy, n))
@@ -230,7 +238,7 @@ void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 		json_object_put(event);
 		return;
 	}
-	char text[1024];
+	char text[2 * MAX_STRING]; /* nst_attr_str cuts it to MAX_STRING at a character boundary */
 	int prefix = nst_tracer.stage_number < 0
 			     ? snprintf(text, sizeof text, "nsexec[%d]: ", getpid())
 			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, getpid());

@@ -18,6 +18,7 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw MetricsError("cannot create a temporary file in '\(directory)': \(String(cString: strerror(errno)))")
         }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // mkostemp is not visible from Swift
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         func fail(_ what: String) -> MetricsError {
             let message = String(cString: strerror(errno))

@@ -117,6 +117,24 @@ import Testing
         }
     }
 
+    /// Lines stay atomic on a pipe: a 3000-byte path is cut, the line marked, nothing lost.
+    @Test(.enabled(if: canRun)) func longStringsAreTruncatedToKeepLinesUnderPipeBuf() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let trace = directory.path("trace.jsonl")
+        let path = "/nonexistent/" + String(repeating: "ü", count: 1500)  // 3000 bytes of UTF-8
+        let result = try run(["--trace", trace, "--join", "net=\(path)", "--", "/bin/true"])
+        #expect(result.status == 125)
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        for line in text.split(separator: "\n") { #expect(line.utf8.count < 4096) }
+        let lines = try events(trace)
+        let fatal = try #require(lines.first { $0["level"] as? String == "fatal" && $0["stage"] as? String == "stage-1" })
+        #expect(fatal["truncated"] as? Bool == true)
+        let kept = try #require(fatal["path"] as? String)
+        #expect(kept.utf8.count <= 1024 && path.hasPrefix(kept), "cut at a character boundary")
+        #expect(fatal["errno_name"] as? String == "ENAMETOOLONG" || fatal["errno_name"] as? String == "ENOENT")
+    }
+
     @Test(.enabled(if: canRun)) func honoursTraceparentAndWritesValidRuncLines() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
