@@ -65,6 +65,7 @@ struct nst_tracer {
 	int stage_number;    /* -1 for setup: the runc msg prefix is nsexec[PID] */
 	pid_t host_pid;      /* 0 while unknown (stage-2 before its go-ahead) */
 	struct nst_span stage_span;
+	bool stage_ended; /* its end event is out: a later failure must not end it twice */
 	char stage_parent[17];
 };
 extern struct nst_tracer nst_tracer;

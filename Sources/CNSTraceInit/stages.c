@@ -71,9 +71,11 @@ static enum nst_outcome fail_common(struct nst_context *context, json_object *ev
 		kill_child(context->stage2_pid);
 		kill_child(context->stage1_pid);
 	}
-	json_object *stage_end = nst_span_end_event(&nst_tracer.stage_span);
-	nst_mark_error(stage_end, err, text);
-	nst_emit(stage_end, NST_LEVEL_DEBUG, "<~ %s failed", nst_tracer.stage);
+	if (!nst_tracer.stage_ended) { /* stage-2 ends its span before execve, which can still fail */
+		json_object *stage_end = nst_span_end_event(&nst_tracer.stage_span);
+		nst_mark_error(stage_end, err, text);
+		nst_emit(stage_end, NST_LEVEL_DEBUG, "<~ %s failed", nst_tracer.stage);
+	}
 	return NST_EXIT_FAILED;
 }
 

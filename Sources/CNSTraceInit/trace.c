@@ -281,6 +281,8 @@ void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 
 void nst_span_start(struct nst_span *span, const char *step)
 {
+	if (span == &nst_tracer.stage_span)
+		nst_tracer.stage_ended = false;
 	new_span_id(span->id);
 	span->step = step;
 	span->start_ns = nst_now_mono();
@@ -299,6 +301,8 @@ json_object *nst_span_begin_event(struct nst_span *span)
 
 json_object *nst_span_end_event(const struct nst_span *span)
 {
+	if (span == &nst_tracer.stage_span)
+		nst_tracer.stage_ended = true;
 	json_object *event = nst_event("end", span->step, span->id, parent_of(span));
 	if (event) {
 		json_object_object_add_ex(event, "dur_ns", json_object_new_int64((int64_t)(nst_now_mono() - span->start_ns)),

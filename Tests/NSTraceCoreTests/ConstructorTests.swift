@@ -181,5 +181,8 @@ import Testing
         let fatal = try #require(outcome.fatal.first)
         #expect(fatal["step"] as? String == "exec")
         #expect(fatal["errno_name"] as? String == "ENOENT")
+        // stage-2's span ended once, before execve; the failure does not end it again.
+        let stageEnds = outcome.events.filter { $0["step"] as? String == "stage-2" && $0["kind"] as? String == "end" }
+        #expect(stageEnds.count == 1)
     }
 }
