@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSimdJSONShim
+import Synchronization
 
 /// Parses a mapped file on several threads while the consumer takes the windows in file
 /// order, so the collector sees exactly the sequence a single thread would give it.
@@ -50,6 +51,9 @@ final class ParallelParse: @unchecked Sendable {
     let windows: [Int]
     let slots: [Slot]
     var workers: [Worker] = []
+    /// Workers claim windows in order as they go, so one that the scheduler holds back does
+    /// not stall the others behind a fixed round-robin share.
+    let nextWindow = Atomic<Int>(0)
 
     /// `fd` is the mapped file: window ends are found with pread(2), because touching the
     /// mapping at every window end up front would map (and count in RSS) a large folio of
@@ -93,7 +97,7 @@ final class ParallelParse: @unchecked Sendable {
             start = end
         }
         windows = bounds
-        slots = (0..<(2 * workerCount)).map { _ in Slot() }
+        slots = (0..<(4 * workerCount)).map { _ in Slot() }
         workers = (0..<workerCount).map { Worker(index: $0, job: self) }
     }
 
@@ -127,8 +131,9 @@ final class ParallelParse: @unchecked Sendable {
     }
 
     private func work(_ worker: Worker) {
-        var window = worker.index
-        while window < windowCount {
+        while true {
+            let window = nextWindow.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard window < windowCount else { return }
             let slot = slots[window % slots.count]
             while sem_wait(slot.free) != 0 {}
             let start = windows[window], end = windows[window + 1]
@@ -139,7 +144,6 @@ final class ParallelParse: @unchecked Sendable {
             worker.reportedNames = known
             slot.worker = worker.index
             sem_post(slot.ready)
-            window += workers.count
         }
     }
 }
