@@ -191,8 +191,11 @@ enum RunCommand {
             status = try launcher.run().exitStatus
         } catch {
             Terminal.standardError.write("nstrace run: error: \(error)\n")
-            if traceFD >= 0, let detail = try? FatalLines.read(fd: traceFD, traceID: trace.traceID), !detail.isEmpty {
-                for line in detail { Terminal.standardError.write("  \(line)\n") }
+            // The trace knows the step that failed first, in whichever stage it was.
+            if traceFD >= 0, let id = TraceID(hex: trace.traceID),
+               let model = try? Timeline.model(tracePath: "/proc/self/fd/\(traceFD)", selection: .traceID(id)),
+               let cause = model.failure, !error.message.contains(model.failureMessage) {
+                Terminal.standardError.write("  cause: \(cause): \(model.failureMessage)\n")
             }
             if options.timeline { printTimeline(traceFD: traceFD, traceID: trace.traceID) }
             return error.step == "exec" ? (error.errno?.rawValue == ENOENT ? 127 : 126) : 125
