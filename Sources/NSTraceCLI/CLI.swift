@@ -9,7 +9,7 @@ public enum CLI {
              summary: "Start CMD in new or joined namespaces, traced", run: RunCommand.main),
         Verb(name: "summary", synopsis: "FILE... | -",
              summary: "Where starts spent their time and why they failed", run: SummaryCommand.main),
-        Verb(name: "timeline", synopsis: "FILE [--trace ID | --slowest | --failed]",
+        Verb(name: "timeline", synopsis: "FILE [--trace ID | --slowest | --failed] [--json]",
              summary: "One start as a timeline of spans", run: TimelineCommand.main),
         Verb(name: "metrics", synopsis: "FILE... | - [--openmetrics] [--textfile PATH]",
              summary: "Prometheus/OpenMetrics text from traces", run: MetricsCommand.main),

@@ -29,6 +29,14 @@ struct GoldenTests {
     func timeline(name: String) throws {
         let model = try Timeline.model(tracePath: FixtureFiles.path(name + ".jsonl"), selection: .latest)
         try FixtureFiles.expectGolden(Timeline.render(model, columns: 100, colour: false), name + ".timeline.txt")
+        let json = model.json()
+        try FixtureFiles.expectGolden(json, name + ".timeline.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["trace_id"] as? String == model.traceID.description)
+        #expect(object["outcome"] as? String == model.outcome.rawValue)
+        let spans = (object["processes"] as? [[String: Any]] ?? []).flatMap { $0["spans"] as? [[String: Any]] ?? [] }
+        #expect(spans.count == model.processes.reduce(0) { $0 + $1.steps.count + ($1.own == nil ? 0 : 1) })
+        #expect(spans.allSatisfy { ($0["offset_ns"] as? Int ?? -1) >= 0 })
     }
 
     @Test("a failed start shows the failing step and errno in both views")

@@ -3,7 +3,7 @@ import NSTraceCollector
 /// `nstrace timeline FILE [--trace ID | --slowest | --failed]`: one start as a timeline.
 enum TimelineCommand {
     static let help = """
-        Usage: nstrace timeline FILE [--trace ID | --slowest | --failed]
+        Usage: nstrace timeline FILE [--trace ID | --slowest | --failed] [--json]
 
         Draws one start of a trace file: a row per span, grouped and indented by process
         (stage, host pid, namespace pid), with @offset +duration and a bar scaled to the
@@ -14,6 +14,7 @@ enum TimelineCommand {
           --trace ID      The start with this trace id (32 hex digits)
           --slowest       The slowest finished start
           --failed        The failed start that ended last
+          --json          The start as one JSON document (offsets and durations in ns)
           -h, --help      Show this help
 
         Without a selector: the only start, or the one that began last. Colour only on a
@@ -26,6 +27,7 @@ enum TimelineCommand {
         var parser = Arguments(arguments, verb: "timeline")
         var selection: Timeline.Selection?
         var files: [String] = []
+        var json = false
         func select(_ chosen: Timeline.Selection, _ option: String) throws {
             if selection != nil {
                 throw UsageError("give only one of --trace, --slowest and --failed", verb: "timeline")
@@ -49,6 +51,9 @@ enum TimelineCommand {
             case .option("--failed"):
                 try parser.flag("--failed")
                 try select(.failed, "--failed")
+            case .option("--json"):
+                try parser.flag("--json")
+                json = true
             case .option(let option):
                 throw parser.unknown(option)
             case .positional(let file):
@@ -61,7 +66,7 @@ enum TimelineCommand {
         do {
             let model = try Timeline.model(tracePath: files[0], selection: selection ?? .latest)
             let terminal = Terminal.standardOutput
-            Terminal.standardOutput.write(Timeline.render(model, columns: terminal.columns, colour: terminal.wantsColour))
+            terminal.write(json ? model.json() : Timeline.render(model, columns: terminal.columns, colour: terminal.wantsColour))
             return ExitCode.success
         } catch let error as TraceReadError {
             throw RuntimeError(error.description)
