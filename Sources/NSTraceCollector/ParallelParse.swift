@@ -97,7 +97,7 @@ final class ParallelParse: @unchecked Sendable {
             start = end
         }
         windows = bounds
-        slots = (0..<(4 * workerCount)).map { _ in Slot() }
+        slots = (0..<(2 * workerCount)).map { _ in Slot() }
         workers = (0..<workerCount).map { Worker(index: $0, job: self) }
     }
 
