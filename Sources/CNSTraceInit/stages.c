@@ -63,8 +63,12 @@ static enum nst_outcome fail_common(struct nst_context *context, json_object *ev
 
 	nst_mark_error(event, err, text);
 	nst_emit(event, NST_LEVEL_FATAL, "%s", text);
-	if (nst_tracer.fd < 0) /* as runc's bail(): the message must reach someone */
-		dprintf(2, "FATAL: nsexec-%d[%d]: %s\n", nst_tracer.stage_number, getpid(), text);
+	if (nst_tracer.fd < 0) { /* as runc's bail(): the message must reach someone */
+		if (nst_tracer.stage_number < 0)
+			dprintf(2, "FATAL: nsexec[%d]: %s\n", getpid(), text);
+		else
+			dprintf(2, "FATAL: nsexec-%d[%d]: %s\n", nst_tracer.stage_number, getpid(), text);
+	}
 
 	/* No half-set-up process may outlive a failed start. */
 	if (context) {
@@ -329,6 +333,9 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 			return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-1: send ack");
 	}
 	nst_end_ok(&span, "<- stage-1 synchronisation loop");
+	/* stage-1 is exiting and the parent reaps it: its pid may be reused from now on, so a
+	 * later failure must not SIGKILL it. */
+	context->stage1_pid = 0;
 
 	fd = context->sync_grandchild[1];
 	nst_begin(&span, "sync_stage2", "-> stage-2 synchronisation loop");
