@@ -2,6 +2,7 @@
  * only constructor.c decides to exit. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,6 +81,8 @@ void nst_attr_str(json_object *event, const char *key, const char *value);
 void nst_attr_int(json_object *event, const char *key, int64_t value);
 void nst_attr_flags(json_object *event, uint32_t flags);
 void nst_emit(json_object *event, enum nst_level level, const char *format, ...) __attribute__((format(printf, 3, 4)));
+void nst_emitv(json_object *event, enum nst_level level, const char *format, va_list args)
+	__attribute__((format(printf, 3, 0)));
 
 /* Begin a span. `emit_begin` for steps that may block. Returns the begin event's
  * attribute object when emit_begin (caller adds attributes then nst_emit), else NULL. */

@@ -20,28 +20,18 @@
 void nst_begin(struct nst_span *span, const char *step, const char *format, ...)
 {
 	nst_span_start(span, step);
-	json_object *event = nst_span_begin_event(span);
-	if (!event)
-		return;
-	char text[2048];
 	va_list args;
 	va_start(args, format);
-	vsnprintf(text, sizeof text, format, args);
+	nst_emitv(nst_span_begin_event(span), NST_LEVEL_DEBUG, format, args);
 	va_end(args);
-	nst_emit(event, NST_LEVEL_DEBUG, "%s", text);
 }
 
 void nst_end_ok(const struct nst_span *span, const char *format, ...)
 {
-	json_object *event = nst_span_end_event(span);
-	if (!event)
-		return;
-	char text[2048];
 	va_list args;
 	va_start(args, format);
-	vsnprintf(text, sizeof text, format, args);
+	nst_emitv(nst_span_end_event(span), NST_LEVEL_DEBUG, format, args);
 	va_end(args);
-	nst_emit(event, NST_LEVEL_DEBUG, "%s", text);
 }
 
 static void kill_child(pid_t pid)

@@ -232,6 +232,14 @@ static void shorten_strings(json_object *event)
 
 void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 {
+	va_list args;
+	va_start(args, format);
+	nst_emitv(event, level, format, args);
+	va_end(args);
+}
+
+void nst_emitv(json_object *event, enum nst_level level, const char *format, va_list args)
+{
 	if (!event)
 		return;
 	if ((int)level > nst_tracer.level || nst_tracer.fd < 0) {
@@ -242,10 +250,7 @@ void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 	int prefix = nst_tracer.stage_number < 0
 			     ? snprintf(text, sizeof text, "nsexec[%d]: ", getpid())
 			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, getpid());
-	va_list args;
-	va_start(args, format);
 	vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, args);
-	va_end(args);
 
 	json_object_object_add(event, "level", json_object_new_string(level == NST_LEVEL_FATAL ? "fatal" : "debug"));
 	nst_attr_str(event, "msg", text);
