@@ -1,5 +1,11 @@
 // The portable (scalar) build of the line parser.
 #define SIMDJSON_BUILTIN_IMPLEMENTATION fallback
+// simdjson's SIMDJSON_ASSUME is a live assert() unless NDEBUG is set (SwiftPM does not set
+// it): those checks, and the simdjson calls they kept out of line, cost ~35% of summary CPU.
+// With NDEBUG they become optimizer hints, as in simdjson release builds. Debug builds keep them.
+#if defined(__OPTIMIZE__) && !defined(NDEBUG)
+#define NDEBUG
+#endif
 #include <simdjson.h>
 
 #include "internal/engine.h"

@@ -33,10 +33,31 @@ public struct LatencyHistogram: Sendable, Equatable {
     static let blockSize = 100
     static let blockCount = bucketCount / blockSize
     static let chunkCount = 18
-    private static let powersOfTen: [UInt64] = (0..<20).map { exponent in
-        var value: UInt64 = 1
-        for _ in 0..<exponent { value &*= 10 }
-        return value
+    /// 10^exponent for 0...19 (a switch: no global array to load on the `record` path).
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> UInt64 {
+        switch exponent {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        case 8: return 100_000_000
+        case 9: return 1_000_000_000
+        case 10: return 10_000_000_000
+        case 11: return 100_000_000_000
+        case 12: return 1_000_000_000_000
+        case 13: return 10_000_000_000_000
+        case 14: return 100_000_000_000_000
+        case 15: return 1_000_000_000_000_000
+        case 16: return 10_000_000_000_000_000
+        case 17: return 100_000_000_000_000_000
+        case 18: return 1_000_000_000_000_000_000
+        default: return 10_000_000_000_000_000_000
+        }
     }
 
     public init() {}
@@ -49,10 +70,10 @@ public struct LatencyHistogram: Sendable, Equatable {
         // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one compare.
         let bits = 64 - nanoseconds.leadingZeroBitCount
         var digits = (bits * 1233) >> 12
-        if digits < powersOfTen.count && nanoseconds >= powersOfTen[digits] { digits += 1 }
+        if digits < 20 && nanoseconds >= powerOfTen(digits) { digits += 1 }
         // nanoseconds has `digits` digits (>= 4): bounds of its decade are m·10^(digits-3).
         var chunk = min(digits - 3, chunkCount - 1)
-        var unit = powersOfTen[chunk]
+        var unit = powerOfTen(chunk)
         var mantissa = nanoseconds / unit + (nanoseconds % unit == 0 ? 0 : 1)
         if mantissa > 999 && chunk < chunkCount - 1 {
             // Above 999·10^c the next bound is 100·10^(c+1).
@@ -66,14 +87,14 @@ public struct LatencyHistogram: Sendable, Equatable {
     private static func upperBound(chunk: Int, index: Int) -> UInt64 {
         if chunk == 0 { return UInt64(index) }
         // The top bucket's bound (185·10^17) is past UInt64.max: saturate.
-        let (bound, overflow) = UInt64(index + 100).multipliedReportingOverflow(by: powersOfTen[chunk])
+        let (bound, overflow) = UInt64(index + 100).multipliedReportingOverflow(by: powerOfTen(chunk))
         return overflow ? .max : bound
     }
 
     private static func lowerBound(chunk: Int, index: Int) -> UInt64 {
         if chunk == 0 { return UInt64(index) }
-        if index > 0 { return UInt64(index + 99) * powersOfTen[chunk] }
-        return chunk == 1 ? 999 : 999 * powersOfTen[chunk - 1]
+        if index > 0 { return UInt64(index + 99) * powerOfTen(chunk) }
+        return chunk == 1 ? 999 : 999 * powerOfTen(chunk - 1)
     }
 
     private static func globalIndex(chunk: Int, index: Int) -> Int {
