@@ -65,6 +65,7 @@ struct nst_tracer {
 	const char *stage;   /* "setup", "stage-0", ... */
 	int stage_number;    /* -1 for setup: the runc msg prefix is nsexec[PID] */
 	pid_t host_pid;      /* 0 while unknown (stage-2 before its go-ahead) */
+	pid_t pid;           /* getpid(), cached: every event needs it, and it is a system call */
 	struct nst_span stage_span;
 	bool stage_ended; /* its end event is out: a later failure must not end it twice */
 	char stage_parent[17];

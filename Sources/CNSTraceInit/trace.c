@@ -63,7 +63,7 @@ static bool is_hex_id(const char *s, size_t n)
 /* Unique across the stages: they share the seed, but not their pid. */
 static void new_span_id(char out[17])
 {
-	uint64_t id = splitmix64(nst_tracer.seed ^ ((uint64_t)getpid() << 32) ^ ++nst_tracer.counter);
+	uint64_t id = splitmix64(nst_tracer.seed ^ ((uint64_t)nst_tracer.pid << 32) ^ ++nst_tracer.counter);
 	hex(out, (const uint8_t *)&id, sizeof id);
 }
 
@@ -94,6 +94,7 @@ void nst_trace_init(int fd, int level, const char *traceparent)
 	memcpy(&nst_tracer.seed, random + 16, sizeof nst_tracer.seed);
 	nst_tracer.fd = fd;
 	nst_tracer.level = level;
+	nst_tracer.pid = getpid();
 	if (!parse_traceparent(traceparent)) {
 		hex(nst_tracer.trace_id, random, 16);
 		nst_tracer.root_parent[0] = '\0';
@@ -105,6 +106,7 @@ void nst_trace_enter_stage(const char *stage, int number, pid_t host_pid)
 	nst_tracer.stage = stage;
 	nst_tracer.stage_number = number;
 	nst_tracer.host_pid = host_pid;
+	nst_tracer.pid = getpid();
 	nst_tracer.seq = 0;
 }
 
@@ -248,15 +250,15 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	}
 	char text[2 * MAX_STRING]; /* nst_attr_str cuts it to MAX_STRING at a character boundary */
 	int prefix = nst_tracer.stage_number < 0
-			     ? snprintf(text, sizeof text, "nsexec[%d]: ", getpid())
-			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, getpid());
+			     ? snprintf(text, sizeof text, "nsexec[%d]: ", nst_tracer.pid)
+			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, nst_tracer.pid);
 	vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, args);
 
 	json_object_object_add(event, "level", json_object_new_string(level == NST_LEVEL_FATAL ? "fatal" : "debug"));
 	nst_attr_str(event, "msg", text);
 	if (nst_tracer.host_pid > 0)
 		json_object_object_add_ex(event, "pid", json_object_new_int(nst_tracer.host_pid), ADD_FLAGS);
-	json_object_object_add_ex(event, "ns_pid", json_object_new_int(getpid()), ADD_FLAGS);
+	json_object_object_add_ex(event, "ns_pid", json_object_new_int(nst_tracer.pid), ADD_FLAGS);
 	json_object_object_add_ex(event, "seq", json_object_new_int64((int64_t)++nst_tracer.seq), ADD_FLAGS);
 	char mono[24], wall[24];
 	snprintf(mono, sizeof mono, "%llu", (unsigned long long)nst_now_mono());
