@@ -200,6 +200,20 @@ public final class MetricsHTTPServer: Sendable {
         state.notFound = nil; state.notAllowed = nil
     }
 
+    /// bind(2) to `address`, then getsockname(2) back into it, so port 0 becomes the chosen port.
+    private static func bindReportingAddress<Address>(_ fd: Int32, _ address: inout Address) -> Int32 {
+        let size = socklen_t(MemoryLayout<Address>.size)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        guard result == 0 else { return result }
+        var length = size
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return 0
+    }
+
     /// Our own listening socket (so the chosen port is known and bind errors are clear).
     private static func bindSocket(_ address: ListenAddress) throws -> (Int32, ListenAddress) {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
@@ -208,43 +222,23 @@ public final class MetricsHTTPServer: Sendable {
         guard fd >= 0 else { throw MetricsError("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var result: Int32
-        var port: UInt16 = address.port
+        let result: Int32
+        let port: UInt16
         if address.isIPv6 {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
+            sa.sin6_port = address.port.bigEndian
             _ = inet_pton(AF_INET6, address.host, &sa.sin6_addr)
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-            result = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-            if result == 0 {
-                var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                _ = withUnsafeMutablePointer(to: &sa) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-                }
-                port = UInt16(bigEndian: sa.sin6_port)
-            }
+            result = bindReportingAddress(fd, &sa)
+            port = UInt16(bigEndian: sa.sin6_port)
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
+            sa.sin_port = address.port.bigEndian
             _ = inet_pton(AF_INET, address.host, &sa.sin_addr)
-            result = withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if result == 0 {
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &sa) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-                }
-                port = UInt16(bigEndian: sa.sin_port)
-            }
+            result = bindReportingAddress(fd, &sa)
+            port = UInt16(bigEndian: sa.sin_port)
         }
         if result != 0 {
             let message = String(cString: strerror(errno))
