@@ -86,6 +86,7 @@ private struct Run {
     }
 
     mutating func start() throws(LaunchFailure) -> LaunchResult {
+        defer { tracer.flush() }
         do {
             return try handshake()
         } catch {

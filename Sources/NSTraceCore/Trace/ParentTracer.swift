@@ -12,18 +12,46 @@ public struct ParentSpan: Sendable {
 }
 
 /// Writes the parent's own trace lines (schema v1, docs/trace-format.md) into the same file
-/// the constructor writes to: one `write(2)` per line, O_APPEND, never failing the start.
+/// the constructor writes to, O_APPEND, never failing the start. Lines are collected and
+/// written together whenever a step that may block begins (and by `flush()`): each append
+/// to a file costs more than building its line, and what a hung start was doing is still in
+/// the file before it blocks. Every write holds whole lines only.
 public final class ParentTracer {
     public let fd: Int32
     public let context: TraceContext
     private let pid = getpid()
     private var sequence = 0
+    private var pending: [UInt8] = []
+    /// Span ids from one random seed: a getrandom(2) per span cost more than the rest of it.
+    private var spanSeed: UInt64 = 0
+    private var spanCounter: UInt64 = 0
     public private(set) var lost = 0
 
     /// `fd` < 0 turns tracing off.
     public init(fd: Int32, context: TraceContext) {
         self.fd = fd
         self.context = context
+        withUnsafeMutableBytes(of: &spanSeed) { nst_random_bytes($0.baseAddress, $0.count) }
+        pending.reserveCapacity(8192)
+    }
+
+    /// Writes the lines collected so far.
+    public func flush() {
+        guard isEnabled, !pending.isEmpty else { return }
+        let written = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written != pending.count { lost += 1 }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func nextSpanID() -> String {
+        spanCounter += 1
+        // splitmix64: distinct counters give distinct, well-spread ids.
+        var x = spanSeed &+ spanCounter &* 0x9e37_79b9_7f4a_7c15
+        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+        x ^= x >> 31
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: (0..<16).map { digits[Int((x >> (60 - 4 * UInt64($0))) & 15)] }, as: UTF8.self)
     }
 
     public var isEnabled: Bool { fd >= 0 }
@@ -35,9 +63,11 @@ public final class ParentTracer {
 
     /// Starts a span; `announce` writes a `begin` line for a step that may block.
     public func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
-        let span = ParentSpan(
-            id: TraceContext.newSpanID(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
-        if announce { emit(kind: "begin", span: span, message: message.isEmpty ? step : message) }
+        let span = ParentSpan(id: nextSpanID(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
+        if announce {
+            emit(kind: "begin", span: span, message: message.isEmpty ? step : message)
+            flush()
+        }
         return span
     }
 
@@ -89,8 +119,6 @@ public final class ParentTracer {
             case let .int(key, value): json.add(key, value)
             }
         }
-        let line = json.line
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != line.count { lost += 1 }
+        pending += json.line
     }
 }
