@@ -76,7 +76,8 @@ void nst_trace_init(int fd, int level, const char *traceparent);
 void nst_trace_enter_stage(const char *stage, int number, pid_t host_pid);
 uint64_t nst_now_mono(void);
 
-/* An event under construction: add attributes with nst_attr_*, then nst_emit(). */
+/* An event under construction: add attributes with nst_attr_*, then nst_emit(). One at a
+ * time: every nst_event() (and nst_span_*_event, nst_point_event) reuses the same object. */
 json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id);
 void nst_attr_str(json_object *event, const char *key, const char *value);
 void nst_attr_int(json_object *event, const char *key, int64_t value);
