@@ -167,14 +167,37 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 	return event_object;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF, which
+ * is what a strict reader such as simdjson accepts. */
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
-		size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-		if (extra == 9 || i + extra >= n)
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t extra;
+		unsigned char low = 0x80, high = 0xbf; /* bounds of the second byte */
+		if (c >= 0xc2 && c <= 0xdf)
+			extra = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			extra = 2;
+			if (c == 0xe0)
+				low = 0xa0;
+			else if (c == 0xed)
+				high = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			extra = 3;
+			if (c == 0xf0)
+				low = 0x90;
+			else if (c == 0xf4)
+				high = 0x8f;
+		} else
 			return false;
-		for (size_t k = 1; k <= extra; k++)
+		if (i + extra >= n || s[i + 1] < low || s[i + 1] > high)
+			return false;
+		for (size_t k = 2; k <= extra; k++)
 			if ((s[i + k] & 0xc0) != 0x80)
 				return false;
 		i += extra + 1;
