@@ -39,6 +39,17 @@ import Testing
         #expect(outcome.events(step: "clone_stage1").isEmpty)
     }
 
+    /// A namespace path is untrusted bytes; the trace must stay strict UTF-8 (simdjson rejects
+    /// a line with a surrogate or an overlong form), so such bytes become '?'.
+    @Test(.enabled(if: canRun)) func invalidUTF8InAPathIsReplaced() throws {
+        var message = RawMessage()
+        message.attribute(27281, [0, 0, 0, 0])
+        message.attribute(27282, Array("net:/nonexistent/".utf8) + [0xed, 0xa0, 0x80, 0xc0, 0xaf, 0x00])
+        let outcome = try InitHarness.run(message: message.bytes)
+        let fatal = try #require(outcome.fatal.first { $0["step"] as? String == "ns_open" })
+        #expect(fatal["path"] as? String == "/nonexistent/?????")
+    }
+
     @Test(.enabled(if: canRun)) func acceptsRuncsWorkedExampleUnchanged() throws {
         // The §2.4 bytes parse; its oom_score_adj of -999 then fails here for want of
         // CAP_SYS_RESOURCE (machine-notes.md), which must be the clear failure.
