@@ -49,6 +49,7 @@ public struct Launcher {
 /// One start's mutable state; cleans up the processes it knows on failure.
 private struct Run {
     let launcher: Launcher
+    let relay: TraceRelay?
     let tracer: ParentTracer
     let root: ParentSpan
     var socket: Int32 = -1
@@ -58,7 +59,9 @@ private struct Run {
 
     init(launcher: Launcher) {
         self.launcher = launcher
-        tracer = ParentTracer(fd: launcher.traceFD, context: launcher.trace)
+        // No pipe, no trace: a start never depends on its tracing.
+        relay = launcher.traceFD >= 0 ? try? TraceRelay(output: launcher.traceFD) : nil
+        tracer = ParentTracer(relay: relay, context: launcher.trace)
         root = tracer.start("start", parent: launcher.trace.parentSpanID, announce: true, "starting \(launcher.exec.arguments.first ?? "")")
     }
 
@@ -86,7 +89,8 @@ private struct Run {
     }
 
     mutating func start() throws(LaunchFailure) -> LaunchResult {
-        defer { tracer.flush() }
+        // The stages are gone by then (exited, exec'd or killed and reaped): collect the rest.
+        defer { relay?.finish() }
         do {
             return try handshake()
         } catch {
@@ -102,13 +106,15 @@ private struct Run {
             "_LIBCONTAINER_LOGLEVEL=\(launcher.logLevel)",
             "TRACEPARENT=\(launcher.trace.traceparent(parentSpanID: root.id))",
         ]
-        if launcher.traceFD >= 0 { environment.append("_LIBCONTAINER_LOGPIPE=4") }
+        if relay != nil { environment.append("_LIBCONTAINER_LOGPIPE=4") }
         let initProcess: InitProcess
         do {
-            initProcess = try InitProcess.spawn(path: launcher.initPath, environment: environment, logFD: launcher.traceFD)
+            initProcess = try InitProcess.spawn(
+                path: launcher.initPath, environment: environment, logFD: relay?.pipeWrite ?? -1)
         } catch {
             throw fail(spawn, error, "failed to spawn \(launcher.initPath)")
         }
+        relay?.closeWriteEnd()
         let pid = initProcess.pid
         socket = initProcess.socket
         stage0 = pid
@@ -123,6 +129,7 @@ private struct Run {
         try send("send_exec", launcher.exec.message.bytes, what: "the exec request for \(launcher.exec.arguments[0])")
 
         let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
+        relay?.waitReadable(socket)
         guard let line = try? FileDescriptorIO.readLine(socket), let pids = ChildPIDs(json: line) else {
             throw initFailed(readPIDs, "nsexec failed before sending the child pids")
         }
@@ -141,6 +148,7 @@ private struct Run {
         // The init socket is close-on-exec in stage-2: EOF means execve succeeded, or that
         // stage-2 died, which stage-0's exit status below tells apart.
         let execSpan = tracer.start("exec", parent: root.id, announce: true, "waiting for stage-2 to exec")
+        relay?.waitReadable(socket)
         let reply = (try? FileDescriptorIO.read(socket, upTo: 4)) ?? []
         close(socket)
         socket = -1
@@ -162,6 +170,7 @@ private struct Run {
         }
         tracer.end(execSpan, "stage-2 exec'd \(launcher.exec.arguments[0])")
         tracer.end(root, "started \(launcher.exec.arguments[0]) as \(stage2)", [.int("child_pid", Int(stage2))])
+        relay?.finish()  // every stage has exited or exec'd: the pipe is at EOF
 
         let waitSpan = tracer.start("wait", parent: launcher.trace.parentSpanID, announce: true, "waiting for the command")
         let status = InitProcess.wait(stage2)

@@ -11,37 +11,27 @@ public struct ParentSpan: Sendable {
     public let startNanoseconds: UInt64
 }
 
-/// Writes the parent's own trace lines (schema v1, docs/trace-format.md) into the same file
-/// the constructor writes to, O_APPEND, never failing the start. Lines are collected and
-/// written together whenever a step that may block begins (and by `flush()`): each append
-/// to a file costs more than building its line, and what a hung start was doing is still in
-/// the file before it blocks. Every write holds whole lines only.
-public final class ParentTracer {
-    public let fd: Int32
-    public let context: TraceContext
+/// Builds the parent's own trace lines (schema v1, docs/trace-format.md). The relay writes
+/// them to the trace file with the constructor's, flushed whenever a step that may block
+/// begins, so what a hung start was doing is in the file before it blocks.
+final class ParentTracer {
+    private let relay: TraceRelay?
+    let context: TraceContext
     private let pid = getpid()
     private var sequence = 0
-    private var pending: [UInt8] = []
     /// Span ids from one random seed: a getrandom(2) per span cost more than the rest of it.
     private var spanSeed: UInt64 = 0
     private var spanCounter: UInt64 = 0
-    public private(set) var lost = 0
 
-    /// `fd` < 0 turns tracing off.
-    public init(fd: Int32, context: TraceContext) {
-        self.fd = fd
+    /// No relay: tracing off.
+    init(relay: TraceRelay?, context: TraceContext) {
+        self.relay = relay
         self.context = context
         withUnsafeMutableBytes(of: &spanSeed) { nst_random_bytes($0.baseAddress, $0.count) }
-        pending.reserveCapacity(8192)
     }
 
-    /// Writes the lines collected so far.
-    public func flush() {
-        guard isEnabled, !pending.isEmpty else { return }
-        let written = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != pending.count { lost += 1 }
-        pending.removeAll(keepingCapacity: true)
-    }
+    /// Writes the lines collected so far, the stages' included.
+    func flush() { relay?.flush() }
 
     private func nextSpanID() -> String {
         spanCounter += 1
@@ -54,15 +44,15 @@ public final class ParentTracer {
         return String(decoding: (0..<16).map { digits[Int((x >> (60 - 4 * UInt64($0))) & 15)] }, as: UTF8.self)
     }
 
-    public var isEnabled: Bool { fd >= 0 }
+    var isEnabled: Bool { relay != nil }
 
-    public enum Attribute {
+    enum Attribute {
         case string(String, String)
         case int(String, Int)
     }
 
     /// Starts a span; `announce` writes a `begin` line for a step that may block.
-    public func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
+    func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
         let span = ParentSpan(id: nextSpanID(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
         if announce {
             emit(kind: "begin", span: span, message: message.isEmpty ? step : message)
@@ -71,14 +61,14 @@ public final class ParentTracer {
         return span
     }
 
-    public func end(_ span: ParentSpan, _ message: String = "", _ attributes: [Attribute] = []) {
+    func end(_ span: ParentSpan, _ message: String = "", _ attributes: [Attribute] = []) {
         emit(kind: "end", span: span, message: message.isEmpty ? span.step : message, attributes: attributes,
              duration: nst_monotonic_ns() - span.startNanoseconds)
     }
 
     /// Ends a span as failed. Only the step that failed is `fatal` (runc >= 1.4 shows every
     /// fatal line to the user); the spans it ends with it are not.
-    public func fail(_ span: ParentSpan, errno: Errno?, _ message: String, fatal: Bool = true, _ attributes: [Attribute] = []) {
+    func fail(_ span: ParentSpan, errno: Errno?, _ message: String, fatal: Bool = true, _ attributes: [Attribute] = []) {
         emit(kind: "end", span: span, message: message, attributes: attributes,
              duration: nst_monotonic_ns() - span.startNanoseconds, failure: (errno, message), fatal: fatal)
     }
@@ -119,6 +109,6 @@ public final class ParentTracer {
             case let .int(key, value): json.add(key, value)
             }
         }
-        pending += json.line
+        relay?.append(json.line)
     }
 }
