@@ -1,3 +1,5 @@
+import NSTraceCore
+
 extension TimelineModel {
     /// `nstrace timeline --json`: the same start as one JSON document, offsets in ns from
     /// the start's first event, processes and spans in the order the terminal view draws.
@@ -44,7 +46,7 @@ extension TimelineModel {
         json.beginObject()
         json.string("stage", span.stage.name)
         json.string("step", span.step)
-        json.string("span_id", HexDigits.format(span.spanID))
+        json.string("span_id", Hex.format(span.spanID))
         json.string("kind", span.isPoint ? "event" : span.endNs == nil ? "open" : "span")
         json.number("offset_ns", span.startNs &- originNs)
         if let end = span.endNs, !span.isPoint { json.number("dur_ns", end &- span.startNs) }

@@ -1,3 +1,5 @@
+import NSTraceCore
+
 /// A W3C trace id (32 hex digits), stored as two integers so hashing and comparing are cheap.
 public struct TraceID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var high: UInt64
@@ -17,7 +19,7 @@ public struct TraceID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// 32 lowercase hex digits, as in the trace.
-    public var description: String { HexDigits.format(high) + HexDigits.format(low) }
+    public var description: String { Hex.format(high) + Hex.format(low) }
 
     public static func == (lhs: TraceID, rhs: TraceID) -> Bool {
         lhs.high == rhs.high && lhs.low == rhs.low
@@ -61,16 +63,5 @@ enum HexDigits {
             value = value << 4 | UInt64(nibble)
         }
         return value
-    }
-
-    /// 16 lowercase hex digits.
-    static func format(_ value: UInt64) -> String {
-        let alphabet = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                buffer[index] = alphabet[Int(value >> UInt64(60 - 4 * index) & 0xf)]
-            }
-            return 16
-        }
     }
 }

@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func generatesDistinctIDs() {
-        let ids = Set((0..<100).map { _ in TraceContext.newSpanID() })
+        var generator = SpanIDGenerator()
+        let ids = Set((0..<100).map { _ in generator.next() })
         #expect(ids.count == 100)
         #expect(ids.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isHexDigit) })
     }

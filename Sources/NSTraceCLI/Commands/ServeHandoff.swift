@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NSTraceCore
 
 /// `nstrace serve` is the `nstrace-serve` executable next to `nstrace`: the HTTP server's
 /// libraries (libmicrohttpd pulls in GnuTLS and six more) would otherwise load at every
@@ -10,12 +11,5 @@ enum ServeHandoff {
         let path = ExecutableLookup.sibling("nstrace-serve")
         withCStrings(["nstrace serve"] + arguments) { argv in _ = execv(path, argv) }
         throw RuntimeError("cannot execute \(path): \(String(cString: strerror(errno)))")
-    }
-
-    private static func withCStrings(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Void) {
-        var pointers = strings.map { strdup($0) }
-        pointers.append(nil)
-        defer { pointers.forEach { free($0) } }
-        body(pointers)
     }
 }

@@ -39,8 +39,8 @@ public struct InitProcess: Sendable {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of C strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+/// Calls `body` with a NULL-terminated C array of C strings (argv, envp).
+public func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var pointers = strings.map { strdup($0) }
     pointers.append(nil)
     defer { pointers.forEach { free($0) } }

@@ -19,30 +19,16 @@ final class ParentTracer {
     let context: TraceContext
     private let pid = getpid()
     private var sequence = 0
-    /// Span ids from one random seed: a getrandom(2) per span cost more than the rest of it.
-    private var spanSeed: UInt64 = 0
-    private var spanCounter: UInt64 = 0
+    private var spanIDs = SpanIDGenerator()
 
     /// No relay: tracing off.
     init(relay: TraceRelay?, context: TraceContext) {
         self.relay = relay
         self.context = context
-        withUnsafeMutableBytes(of: &spanSeed) { nst_random_bytes($0.baseAddress, $0.count) }
     }
 
     /// Writes the lines collected so far, the stages' included.
     func flush() { relay?.flush() }
-
-    private func nextSpanID() -> String {
-        spanCounter += 1
-        // splitmix64: distinct counters give distinct, well-spread ids.
-        var x = spanSeed &+ spanCounter &* 0x9e37_79b9_7f4a_7c15
-        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
-        x ^= x >> 31
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: (0..<16).map { digits[Int((x >> (60 - 4 * UInt64($0))) & 15)] }, as: UTF8.self)
-    }
 
     var isEnabled: Bool { relay != nil }
 
@@ -53,7 +39,7 @@ final class ParentTracer {
 
     /// Starts a span; `announce` writes a `begin` line for a step that may block.
     func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
-        let span = ParentSpan(id: nextSpanID(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
+        let span = ParentSpan(id: spanIDs.next(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
         if announce {
             emit(kind: "begin", span: span, message: message.isEmpty ? step : message)
             flush()

@@ -11,7 +11,7 @@ public struct TraceContext: Sendable, Equatable {
         if let traceparent, let parsed = TraceContext.parse(traceparent) {
             self = parsed
         } else {
-            self.init(traceID: TraceContext.randomHex(bytes: 16), parentSpanID: nil)
+            self.init(traceID: TraceContext.newTraceID(), parentSpanID: nil)
         }
     }
 
@@ -36,20 +36,12 @@ public struct TraceContext: Sendable, Equatable {
             && (allowZero || text.utf8.contains { $0 != 48 })
     }
 
-    public static func randomHex(bytes count: Int) -> String {
-        var bytes = [UInt8](repeating: 0, count: count)
-        bytes.withUnsafeMutableBytes { nst_random_bytes($0.baseAddress, count) }
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
+    /// 32 random hex digits: a new trace id.
+    static func newTraceID() -> String {
+        var halves: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &halves) { nst_random_bytes($0.baseAddress, $0.count) }
+        return Hex.format(halves.0) + Hex.format(halves.1)
     }
-
-    public static func newSpanID() -> String { randomHex(bytes: 8) }
 
     /// The header the init process gets, naming `spanID` as the parent of its spans.
     public func traceparent(parentSpanID spanID: String) -> String { "00-\(traceID)-\(spanID)-01" }
