@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -14,28 +15,36 @@
 
 #include "nstrace_sys.h"
 
-pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], int initpipe, int logfd)
+pid_t nst_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count)
 {
 	/* Move the sources above the targets first, so dup2(x, 3) cannot clobber a source that
-	 * happens to be fd 3 or 4. F_DUPFD_CLOEXEC keeps the copies out of other children. */
-	int init_copy = fcntl(initpipe, F_DUPFD_CLOEXEC, 10);
-	int log_copy = logfd >= 0 ? fcntl(logfd, F_DUPFD_CLOEXEC, 10) : -1;
-	if (init_copy < 0 || (logfd >= 0 && log_copy < 0)) {
-		int err = errno;
-		if (init_copy >= 0)
-			close(init_copy);
-		return -err;
+	 * happens to be fd 3 or 4. F_DUPFD_CLOEXEC keeps the copies out of other children. An fd
+	 * already in place and not close-on-exec is inherited as it is (a closed stdin stays
+	 * closed); one in place but close-on-exec is moved out and back to clear the flag. */
+	int copies[8];
+	if (count < 0 || count > (int)(sizeof copies / sizeof copies[0]))
+		return -EINVAL;
+	for (int i = 0; i < count; i++) {
+		bool in_place = fds[i] == i && !(fcntl(i, F_GETFD) > 0);
+		copies[i] = in_place ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (copies[i] < 0 && !in_place) {
+			int err = errno;
+			while (i-- > 0)
+				if (copies[i] >= 0)
+					close(copies[i]);
+			return -err;
+		}
 	}
 
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attributes;
 	posix_spawn_file_actions_init(&actions);
 	posix_spawnattr_init(&attributes);
-	posix_spawn_file_actions_adddup2(&actions, init_copy, 3);
-	if (log_copy >= 0)
-		posix_spawn_file_actions_adddup2(&actions, log_copy, 4);
+	for (int i = 0; i < count; i++)
+		if (copies[i] >= 0)
+			posix_spawn_file_actions_adddup2(&actions, copies[i], i);
 	/* Everything else the caller may have left open without O_CLOEXEC stays out. */
-	posix_spawn_file_actions_addclosefrom_np(&actions, log_copy >= 0 ? 5 : 4);
+	posix_spawn_file_actions_addclosefrom_np(&actions, count);
 
 	sigset_t none, defaults;
 	sigemptyset(&none);
@@ -50,10 +59,16 @@ pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], i
 	int r = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attributes);
-	close(init_copy);
-	if (log_copy >= 0)
-		close(log_copy);
+	for (int i = 0; i < count; i++)
+		if (copies[i] >= 0)
+			close(copies[i]);
 	return r == 0 ? pid : -r;
+}
+
+pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], int initpipe, int logfd)
+{
+	const int fds[] = { 0, 1, 2, initpipe, logfd };
+	return nst_spawn(path, argv, envp, fds, logfd >= 0 ? 5 : 4);
 }
 
 static volatile sig_atomic_t forward_target;

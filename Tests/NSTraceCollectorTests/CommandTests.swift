@@ -22,6 +22,7 @@ struct CommandTests {
     @Test("usage errors exit 64 with a hint", arguments: [
         ["summary"], ["summary", "--bogus", "x"], ["summary", "--json=yes", "x"], ["summary", "-", "-"],
         ["timeline"], ["timeline", "a", "b"], ["timeline", "x", "--trace", "nothex"], ["timeline", "x", "--slowest", "--failed"],
+        ["timeline", "x", "--json", "--cause"],
     ])
     func usageErrors(arguments: [String]) throws {
         let result = try runProgram(nstrace, arguments, environment: environment)
@@ -81,5 +82,18 @@ struct CommandTests {
                                      environment: environment)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no start with trace id"))
+    }
+
+    @Test("timeline --cause prints the failed step in one line, nothing for an ok start")
+    func timelineCause() throws {
+        let failed = try runProgram(nstrace, ["timeline", FixtureFiles.path("run-failed-join.jsonl"), "--cause"],
+                                    environment: environment)
+        #expect(failed.status == 0)
+        #expect(failed.stdout.hasPrefix("stage-1 ns_open ENOENT: failed to open "), "\(failed.stdout)")
+        #expect(failed.stdout.filter { $0 == "\n" }.count == 1)
+        let ok = try runProgram(nstrace, ["timeline", FixtureFiles.path("run-ok-all-namespaces.jsonl"), "--cause"],
+                                environment: environment)
+        #expect(ok.status == 0)
+        #expect(ok.stdout.isEmpty)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import NSTraceMetrics
-import NSTraceServe
+import NSTraceCollectorCLI
 import Testing
 
 @Suite struct ExpositionTests {

@@ -1,6 +1,6 @@
 import Foundation
 import NSTraceMetrics
-import NSTraceServe
+import NSTraceCollectorCLI
 import Testing
 
 /// The libmicrohttpd server in-process, on a free loopback port.

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Spawns `path` with fds[i] as fd i for i < count (at most 8) and no other fd, default
+ * signal dispositions and an empty signal mask. Returns the pid or -errno. */
+pid_t nst_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count);
+
 /* Spawns `path` with exactly fds 0, 1, 2, `initpipe` as fd 3 and `logfd` (if >= 0) as fd 4,
  * default signal dispositions and an empty signal mask. Returns the pid or -errno. */
 pid_t nst_spawn_init(const char *path, char *const argv[], char *const envp[], int initpipe, int logfd);

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NSTraceCollector
 import NSTraceCore
 
 /// `nstrace run`: a traced container start.
@@ -192,10 +191,10 @@ enum RunCommand {
         } catch {
             Terminal.standardError.write("nstrace run: error: \(error)\n")
             // The trace knows the step that failed first, in whichever stage it was.
-            if traceFD >= 0, let id = TraceID(hex: trace.traceID),
-               let model = try? Timeline.model(tracePath: "/proc/self/fd/\(traceFD)", selection: .traceID(id)),
-               let cause = model.failure, !error.message.contains(model.failureMessage) {
-                Terminal.standardError.write("  cause: \(cause): \(model.failureMessage)\n")
+            // It reads "stage-1 ns_open ENOENT: <message>"; skip it when it says what we said.
+            if traceFD >= 0, let cause = CollectorHandoff.cause(traceFD: traceFD, traceID: trace.traceID),
+               let colon = cause.firstRange(of: ": "), !error.message.contains(cause[colon.upperBound...]) {
+                Terminal.standardError.write("  cause: \(cause)\n")
             }
             if options.timeline { printTimeline(traceFD: traceFD, traceID: trace.traceID) }
             return error.step == "exec" ? (error.errno?.rawValue == ENOENT ? 127 : 126) : 125
@@ -205,14 +204,8 @@ enum RunCommand {
     }
 
     static func printTimeline(traceFD: Int32, traceID: String) {
-        let terminal = Terminal.standardError
-        do {
-            let text = try Timeline.render(
-                tracePath: "/proc/self/fd/\(traceFD)", traceID: traceID, columns: terminal.columns,
-                colour: terminal.wantsColour)
-            terminal.write(text)
-        } catch {
-            terminal.write("nstrace run: cannot render the timeline: \(error)\n")
+        if !CollectorHandoff.printTimeline(traceFD: traceFD, traceID: traceID) {
+            Terminal.standardError.write("nstrace run: cannot render the timeline with \(CollectorHandoff.path)\n")
         }
     }
 }

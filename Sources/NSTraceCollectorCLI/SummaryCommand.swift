@@ -1,3 +1,4 @@
+import NSTraceCLI
 import NSTraceCollector
 
 /// `nstrace summary FILE... | -`: where starts spent their time and why they failed.

@@ -4,10 +4,8 @@ import Glibc
 import NSTraceCLI
 import NSTraceMetrics
 
-/// `nstrace serve [--listen ADDR:PORT] [--watch PATH...]`, run as the `nstrace-serve`
-/// executable: only it links libmicrohttpd (and the TLS stack that comes with it), so
-/// `nstrace run` never loads them.
-public enum ServeCommand {
+/// `nstrace serve [--listen ADDR:PORT] [--watch PATH...]`.
+enum ServeCommand {
     static let help = """
         nstrace serve [--listen ADDR:PORT] [--watch PATH...] [--idle-timeout SECONDS]
 
@@ -30,7 +28,7 @@ public enum ServeCommand {
 
         """
 
-    public static func main(_ arguments: [String]) throws -> Int32 {
+    static func main(_ arguments: [String]) throws -> Int32 {
         var args = Arguments(arguments, verb: "serve")
         var options = MetricsService.Options()
         var inWatchList = false

@@ -1,9 +1,10 @@
+import NSTraceCLI
 import NSTraceCollector
 
-/// `nstrace timeline FILE [--trace ID | --slowest | --failed]`: one start as a timeline.
+/// `nstrace timeline FILE [--trace ID | --slowest | --failed] [--json | --cause]`: one start.
 enum TimelineCommand {
     static let help = """
-        Usage: nstrace timeline FILE [--trace ID | --slowest | --failed] [--json]
+        Usage: nstrace timeline FILE [--trace ID | --slowest | --failed] [--json | --cause]
 
         Draws one start of a trace file: a row per span, grouped and indented by process
         (stage, host pid, namespace pid), with @offset +duration and a bar scaled to the
@@ -15,6 +16,8 @@ enum TimelineCommand {
           --slowest       The slowest finished start
           --failed        The failed start that ended last
           --json          The start as one JSON document (offsets and durations in ns)
+          --cause         Only the step that failed first, as one line:
+                          "STAGE STEP ERRNO: MESSAGE" (nothing if the start did not fail)
           -h, --help      Show this help
 
         Without a selector: the only start, or the one that began last. Colour only on a
@@ -28,6 +31,7 @@ enum TimelineCommand {
         var selection: Timeline.Selection?
         var files: [String] = []
         var json = false
+        var causeOnly = false
         func select(_ chosen: Timeline.Selection, _ option: String) throws {
             if selection != nil {
                 throw UsageError("give only one of --trace, --slowest and --failed", verb: "timeline")
@@ -54,11 +58,17 @@ enum TimelineCommand {
             case .option("--json"):
                 try parser.flag("--json")
                 json = true
+            case .option("--cause"):
+                try parser.flag("--cause")
+                causeOnly = true
             case .option(let option):
                 throw parser.unknown(option)
             case .positional(let file):
                 files.append(file)
             }
+        }
+        if json && causeOnly {
+            throw UsageError("give only one of --json and --cause", verb: "timeline")
         }
         guard files.count == 1 else {
             throw UsageError(files.isEmpty ? "no trace file given" : "one trace file at a time", verb: "timeline")
@@ -66,7 +76,11 @@ enum TimelineCommand {
         do {
             let model = try Timeline.model(tracePath: files[0], selection: selection ?? .latest)
             let terminal = Terminal.standardOutput
-            terminal.write(json ? model.json() : Timeline.render(model, columns: terminal.columns, colour: terminal.wantsColour))
+            if causeOnly {
+                if let failure = model.failure { terminal.write("\(failure): \(model.failureMessage)\n") }
+            } else {
+                terminal.write(json ? model.json() : Timeline.render(model, columns: terminal.columns, colour: terminal.wantsColour))
+            }
             return ExitCode.success
         } catch let error as TraceReadError {
             throw RuntimeError(error.description)
