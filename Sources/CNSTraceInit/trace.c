@@ -113,23 +113,18 @@ void nst_trace_enter_stage(const char *stage, int number, pid_t host_pid)
 /* One event object per process, reused for every event: building each from scratch took
  * some 25 allocations, and in a freshly cloned stage every allocation writes to copy-on-write
  * heap pages. The fields every line has stay in place and get new values; the rest are
- * removed before the next event. */
+ * removed before the next event. json-c keeps keys in insertion order and a replaced value
+ * keeps its key's place, so the base fields are always the first BASE_KEYS entries: finding
+ * the others needs no string compares, and the base values are reached without lookups. */
 static json_object *event_object;
 static const char *const base_keys[] = { "level", "msg",    "v",      "trace_id", "span_id", "kind",
 					  "stage", "step",   "ns_pid", "seq",      "mono_ns", "wall_ns" };
-#define BASE_KEYS (sizeof base_keys / sizeof base_keys[0])
+enum { LEVEL, MSG, VERSION, TRACE_ID, SPAN_ID, KIND, STAGE, STEP, NS_PID, SEQ, MONO_NS, WALL_NS, BASE_KEYS };
+static json_object *base_value[BASE_KEYS];
 
-static bool is_base_key(const char *key)
+static void set_base(int index, const char *value)
 {
-	for (size_t i = 0; i < BASE_KEYS; i++)
-		if (strcmp(key, base_keys[i]) == 0)
-			return true;
-	return false;
-}
-
-static void set_string(const char *key, const char *value)
-{
-	json_object_set_string(json_object_object_get(event_object, key), value);
+	json_object_set_string(base_value[index], value);
 }
 
 json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id)
@@ -141,27 +136,35 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 		if (!event_object)
 			return NULL;
 		/* level and msg first, as in runc's lines; nst_emit fills them in. */
-		for (size_t i = 0; i < BASE_KEYS; i++)
-			json_object_object_add_ex(event_object, base_keys[i], json_object_new_string(""), ADD_FLAGS);
-		json_object_object_add_ex(event_object, "v", json_object_new_int(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
-		json_object_object_add_ex(event_object, "ns_pid", json_object_new_int(0), JSON_C_OBJECT_ADD_CONSTANT_KEY);
-		json_object_object_add_ex(event_object, "seq", json_object_new_int64(0), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		for (int i = 0; i < BASE_KEYS; i++) {
+			json_object *value = i == VERSION ? json_object_new_int(1)
+					     : i == NS_PID ? json_object_new_int(0)
+					     : i == SEQ	   ? json_object_new_int64(0)
+							   : json_object_new_string("");
+			if (!value || json_object_object_add_ex(event_object, base_keys[i], value, ADD_FLAGS) < 0) {
+				json_object_put(event_object);
+				event_object = NULL;
+				return NULL;
+			}
+			base_value[i] = value;
+		}
+		base_value[MSG] = NULL; /* nst_attr_str replaces it whole, to check and cut it */
 	} else {
 		const char *extra[64];
-		size_t count = 0;
+		size_t count = 0, index = 0;
 		json_object_object_foreach(event_object, key, value) {
 			(void)value;
-			if (!is_base_key(key) && count < sizeof extra / sizeof extra[0])
+			if (index++ >= BASE_KEYS && count < sizeof extra / sizeof extra[0])
 				extra[count++] = key;
 		}
 		for (size_t i = 0; i < count; i++)
 			json_object_object_del(event_object, extra[i]);
 	}
-	set_string("trace_id", nst_tracer.trace_id);
-	set_string("span_id", span_id);
-	set_string("kind", kind);
-	set_string("stage", nst_tracer.stage);
-	set_string("step", step);
+	set_base(TRACE_ID, nst_tracer.trace_id);
+	set_base(SPAN_ID, span_id);
+	set_base(KIND, kind);
+	set_base(STAGE, nst_tracer.stage);
+	set_base(STEP, step);
 	if (parent_id && parent_id[0])
 		json_object_object_add_ex(event_object, "parent_span_id", json_object_new_string(parent_id), ADD_FLAGS);
 	return event_object;
@@ -291,6 +294,18 @@ static void shorten_strings(json_object *event)
 	}
 }
 
+/* Timestamps as decimal strings (jq would round them as numbers), without printf. */
+static const char *decimal(char out[24], uint64_t value)
+{
+	char *p = out + 23;
+	*p = '\0';
+	do {
+		*--p = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	return p;
+}
+
 void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 {
 	va_list args;
@@ -309,17 +324,15 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, nst_tracer.pid);
 	vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, args);
 
-	set_string("level", level == NST_LEVEL_FATAL ? "fatal" : "debug");
+	set_base(LEVEL, level == NST_LEVEL_FATAL ? "fatal" : "debug");
 	nst_attr_str(event, "msg", text);
 	if (nst_tracer.host_pid > 0)
 		json_object_object_add_ex(event, "pid", json_object_new_int(nst_tracer.host_pid), ADD_FLAGS);
-	json_object_set_int(json_object_object_get(event, "ns_pid"), nst_tracer.pid);
-	json_object_set_int64(json_object_object_get(event, "seq"), (int64_t)++nst_tracer.seq);
+	json_object_set_int(base_value[NS_PID], nst_tracer.pid);
+	json_object_set_int64(base_value[SEQ], (int64_t)++nst_tracer.seq);
 	char number[24];
-	snprintf(number, sizeof number, "%llu", (unsigned long long)nst_now_mono());
-	set_string("mono_ns", number);
-	snprintf(number, sizeof number, "%llu", (unsigned long long)clock_ns(CLOCK_REALTIME));
-	set_string("wall_ns", number);
+	set_base(MONO_NS, decimal(number, nst_now_mono()));
+	set_base(WALL_NS, decimal(number, clock_ns(CLOCK_REALTIME)));
 	if (nst_tracer.lost > 0)
 		json_object_object_add_ex(event, "lost", json_object_new_int64((int64_t)nst_tracer.lost), ADD_FLAGS);
 

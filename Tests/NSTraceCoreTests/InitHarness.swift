@@ -44,7 +44,7 @@ struct InitHarness {
         let process = try InitProcess.spawn(path: initPath, environment: environment, logFD: log == .none ? -1 : fds[1])
         close(fds[1])
         defer { close(process.socket) }
-        try? FileDescriptorIO.sendAll(process.socket, message)
+        _ = try? FileDescriptorIO.sendAll(process.socket, message)
         // A truncated message is only truncated if the init sees EOF after it.
         if endOfInput { shutdown(process.socket, Int32(SHUT_WR)) }
         var outcome = Outcome(initStatus: -1, reply: nil, lines: [])
@@ -56,7 +56,7 @@ struct InitHarness {
         if let stage1 = pids?["stage1_pid"] { _ = InitProcess.wait(pid_t(stage1)) }
         outcome.initStatus = InitProcess.wait(process.pid)
         if let stage2 = pids?["stage2_pid"] {
-            if let exec { try? FileDescriptorIO.sendAll(process.socket, exec.message.bytes) }
+            if let exec { _ = try? FileDescriptorIO.sendAll(process.socket, exec.message.bytes) }
             outcome.execReply = (try? FileDescriptorIO.read(process.socket, upTo: 4)) ?? []
             if exec == nil { shutdown(process.socket, Int32(SHUT_RDWR)) }
             outcome.commandStatus = InitProcess.wait(pid_t(stage2))

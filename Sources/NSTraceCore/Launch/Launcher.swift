@@ -100,6 +100,32 @@ private struct Run {
     }
 
     private mutating func handshake() throws(LaunchFailure) -> LaunchResult {
+        let pair: (ours: Int32, theirs: Int32)
+        do {
+            pair = try InitProcess.socketPair()
+        } catch {
+            throw fail(root, error, "failed to create the init socket")
+        }
+        socket = pair.ours
+        // The bootstrap data and the exec request go into the socket before the init exists,
+        // so stage-0 reads them the moment it starts instead of waiting for us to be scheduled
+        // again after the spawn. A few KiB fit in the socket buffer; what does not (a huge
+        // environment) is sent once the init runs and reads.
+        let bootstrap = launcher.bootstrap.message.bytes
+        let exec = launcher.exec.message.bytes
+        var sending = [
+            Sending(step: "send_bootstrap", bytes: bootstrap, what: "bootstrap data"),
+            Sending(step: "send_exec", bytes: exec, what: "the exec request for \(launcher.exec.arguments[0])"),
+        ]
+        do {
+            for index in sending.indices {
+                guard try send(&sending[index], waiting: false) else { break }  // keep the order
+            }
+        } catch {
+            close(pair.theirs)
+            throw error
+        }
+
         let spawn = tracer.start("spawn_init", parent: root.id)
         var environment = [
             "_LIBCONTAINER_INITPIPE=3",
@@ -109,8 +135,9 @@ private struct Run {
         if relay != nil { environment.append("_LIBCONTAINER_LOGPIPE=4") }
         let initProcess: InitProcess
         do {
+            socket = -1  // spawn owns both ends now
             initProcess = try InitProcess.spawn(
-                path: launcher.initPath, environment: environment, logFD: relay?.pipeWrite ?? -1)
+                path: launcher.initPath, environment: environment, logFD: relay?.pipeWrite ?? -1, socket: pair)
         } catch {
             throw fail(spawn, error, "failed to spawn \(launcher.initPath)")
         }
@@ -120,13 +147,9 @@ private struct Run {
         stage0 = pid
         nst_forward_signals_to(pid)
         tracer.end(spawn, "spawned init \(pid)", [.int("child_pid", Int(pid))])
-
-        try send("send_bootstrap", launcher.bootstrap.message.bytes, what: "bootstrap data")
-        // The exec request goes right behind the bootstrap data: stage-0 reads exactly the
-        // bootstrap message, and stage-2 reads the request only once stage-0 has released it
-        // and it has set up its credentials, so sending it now takes the parent's wake-up
-        // off the critical path (runc sends its config after reaping stage-0).
-        try send("send_exec", launcher.exec.message.bytes, what: "the exec request for \(launcher.exec.arguments[0])")
+        for index in sending.indices where !sending[index].done {
+            _ = try send(&sending[index], waiting: true)
+        }
 
         let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
         relay?.waitReadable(socket)
@@ -170,9 +193,11 @@ private struct Run {
         }
         tracer.end(execSpan, "stage-2 exec'd \(launcher.exec.arguments[0])")
         tracer.end(root, "started \(launcher.exec.arguments[0]) as \(stage2)", [.int("child_pid", Int(stage2))])
-        relay?.finish()  // every stage has exited or exec'd: the pipe is at EOF
 
         let waitSpan = tracer.start("wait", parent: launcher.trace.parentSpanID, announce: true, "waiting for the command")
+        // Every stage has exited or exec'd, so the pipe is at EOF: the whole start goes into the
+        // file now, while the command runs, and shows there for as long as the command does.
+        relay?.finish()
         let status = InitProcess.wait(stage2)
         nst_forward_signals_to(0)
         tracer.end(waitSpan, "command exited with \(status)", [.int("exit_status", Int(status))])
@@ -181,15 +206,36 @@ private struct Run {
         return result
     }
 
-    private mutating func send(_ step: String, _ message: [UInt8], what: String) throws(LaunchFailure) {
-        let span = tracer.start(step, parent: root.id)
+    /// A message on its way into the init socket, with its span.
+    private struct Sending {
+        let step: String
+        let bytes: [UInt8]
+        let what: String
+        var span: ParentSpan?
+        var offset = 0
+        var done: Bool { offset == bytes.count }
+
+        init(step: String, bytes: [UInt8], what: String) {
+            self.step = step
+            self.bytes = bytes
+            self.what = what
+        }
+    }
+
+    /// Sends what is left of `message`; without `waiting`, only what the socket buffer takes.
+    /// True once all of it is sent (and its span ended).
+    private mutating func send(_ message: inout Sending, waiting: Bool) throws(LaunchFailure) -> Bool {
+        let span = message.span ?? tracer.start(message.step, parent: root.id)
+        message.span = span
         do {
-            try FileDescriptorIO.sendAll(socket, message)
+            message.offset = try FileDescriptorIO.sendAll(socket, message.bytes, from: message.offset, waiting: waiting)
         } catch {
             // The init died early; what it said is in the trace, its status below.
-            throw initFailed(span, "failed to send \(what)")
+            throw initFailed(span, "failed to send \(message.what)")
         }
-        tracer.end(span, "sent \(what) (\(message.count) bytes)", [.int("bytes", message.count)])
+        guard message.done else { return false }
+        tracer.end(span, "sent \(message.what) (\(message.bytes.count) bytes)", [.int("bytes", message.bytes.count)])
+        return true
     }
 
     /// The init is gone or broken: its exit status and the trace say why.

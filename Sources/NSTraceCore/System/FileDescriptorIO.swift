@@ -16,17 +16,23 @@ public enum FileDescriptorIO {
         }
     }
 
-    /// Like `writeAll` on a socket, but a peer that is gone is EPIPE, never SIGPIPE.
-    public static func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws(Errno) {
-        var offset = 0
+    /// Like `writeAll` on a socket from `offset` on, but a peer that is gone is EPIPE, never
+    /// SIGPIPE. With `waiting: false` it stops where the socket buffer is full and returns
+    /// the offset it reached.
+    @discardableResult
+    public static func sendAll(_ socket: Int32, _ bytes: [UInt8], from offset: Int = 0, waiting: Bool = true) throws(Errno) -> Int {
+        var offset = offset
+        let flags = Int32(MSG_NOSIGNAL) | (waiting ? 0 : Int32(MSG_DONTWAIT))
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + offset, $0.count - offset, flags) }
             if sent < 0 {
                 if errno == EINTR { continue }
+                if !waiting && errno == EAGAIN { break }
                 throw Errno.current
             }
             offset += sent
         }
+        return offset
     }
 
     /// Reads until `count` bytes arrived or EOF; the result is shorter at EOF.

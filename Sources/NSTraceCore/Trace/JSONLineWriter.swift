@@ -30,20 +30,31 @@ public struct JSONLineWriter {
 
     private mutating func appendString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [92, 34]
-            case UInt8(ascii: "\\"): bytes += [92, 92]
-            case UInt8(ascii: "\n"): bytes += [92, UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): bytes += [92, UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): bytes += [92, UInt8(ascii: "t")]
-            case 0..<0x20, 0x7f:
-                let digits = Array("0123456789abcdef".utf8)
-                bytes += [92, UInt8(ascii: "u"), 48, 48, digits[Int(byte >> 4)], digits[Int(byte & 15)]]
-            default: bytes.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            // Runs of bytes that need no escape (nearly all of them) go in whole.
+            var start = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5c || byte == 0x7f {
+                bytes.append(contentsOf: utf8[start..<index])
+                appendEscape(byte)
+                start = index + 1
             }
+            bytes.append(contentsOf: utf8[start...])
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): bytes += [92, 34]
+        case UInt8(ascii: "\\"): bytes += [92, 92]
+        case UInt8(ascii: "\n"): bytes += [92, UInt8(ascii: "n")]
+        case UInt8(ascii: "\r"): bytes += [92, UInt8(ascii: "r")]
+        case UInt8(ascii: "\t"): bytes += [92, UInt8(ascii: "t")]
+        default:
+            let digits = Array("0123456789abcdef".utf8)
+            bytes += [92, UInt8(ascii: "u"), 48, 48, digits[Int(byte >> 4)], digits[Int(byte & 15)]]
+        }
     }
 
     /// The finished line, with its `}` and newline.

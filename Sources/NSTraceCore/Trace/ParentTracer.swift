@@ -11,24 +11,24 @@ public struct ParentSpan: Sendable {
     public let startNanoseconds: UInt64
 }
 
-/// Builds the parent's own trace lines (schema v1, docs/trace-format.md). The relay writes
-/// them to the trace file with the constructor's, flushed whenever a step that may block
-/// begins, so what a hung start was doing is in the file before it blocks.
+/// Builds the parent's own trace lines (schema v1, docs/trace-format.md). A span's line is
+/// recorded when it happens and formatted when the relay writes (see `TraceRelay` for when):
+/// formatting costs tens of µs the first time, which before the spawn would delay the start
+/// and later costs nothing, as the parent is waiting for the stages then.
 final class ParentTracer {
     private let relay: TraceRelay?
     let context: TraceContext
     private let pid = getpid()
     private var sequence = 0
     private var spanIDs = SpanIDGenerator()
+    private var unformatted: [Record] = []
 
     /// No relay: tracing off.
     init(relay: TraceRelay?, context: TraceContext) {
         self.relay = relay
         self.context = context
+        relay?.parentLines = { [unowned self] in self.formatRecorded() }
     }
-
-    /// Writes the lines collected so far, the stages' included.
-    func flush() { relay?.flush() }
 
     var isEnabled: Bool { relay != nil }
 
@@ -37,13 +37,23 @@ final class ParentTracer {
         case int(String, Int)
     }
 
-    /// Starts a span; `announce` writes a `begin` line for a step that may block.
+    private struct Record {
+        let kind: String
+        let span: ParentSpan
+        let message: String
+        let attributes: [Attribute]
+        let duration: UInt64?
+        let failure: (Errno?, String)?
+        let fatal: Bool
+        let sequence: Int
+        let monotonic: UInt64
+        let wall: UInt64
+    }
+
+    /// Starts a span; `announce` adds a `begin` line for a step that may block.
     func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
         let span = ParentSpan(id: spanIDs.next(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
-        if announce {
-            emit(kind: "begin", span: span, message: message.isEmpty ? step : message)
-            flush()
-        }
+        if announce { emit(kind: "begin", span: span, message: message.isEmpty ? step : message) }
         return span
     }
 
@@ -65,36 +75,50 @@ final class ParentTracer {
     ) {
         guard isEnabled else { return }
         sequence += 1
+        unformatted.append(Record(
+            kind: kind, span: span, message: message, attributes: attributes, duration: duration, failure: failure,
+            fatal: fatal, sequence: sequence, monotonic: nst_monotonic_ns(), wall: nst_realtime_ns()))
+    }
+
+    /// The lines recorded since the last call, formatted.
+    private func formatRecorded() -> [UInt8] {
+        var lines: [UInt8] = []
+        for record in unformatted { lines += format(record) }
+        unformatted.removeAll(keepingCapacity: true)
+        return lines
+    }
+
+    private func format(_ record: Record) -> [UInt8] {
         var json = JSONLineWriter()
-        json.add("level", failure != nil && fatal ? "fatal" : "debug")
-        json.add("msg", "nstrace[\(pid)]: \(message)")
+        json.add("level", record.failure != nil && record.fatal ? "fatal" : "debug")
+        json.add("msg", "nstrace[\(pid)]: \(record.message)")
         json.add("v", 1)
         json.add("trace_id", context.traceID)
-        json.add("span_id", span.id)
-        if let parent = span.parentID { json.add("parent_span_id", parent) }
-        json.add("kind", kind)
+        json.add("span_id", record.span.id)
+        if let parent = record.span.parentID { json.add("parent_span_id", parent) }
+        json.add("kind", record.kind)
         json.add("stage", "parent")
-        json.add("step", span.step)
+        json.add("step", record.span.step)
         json.add("pid", Int(pid))
         json.add("ns_pid", Int(pid))
-        json.add("seq", sequence)
-        json.add("mono_ns", String(nst_monotonic_ns()))
-        json.add("wall_ns", String(nst_realtime_ns()))
-        if let duration {
+        json.add("seq", record.sequence)
+        json.add("mono_ns", String(record.monotonic))
+        json.add("wall_ns", String(record.wall))
+        if let duration = record.duration {
             json.add("dur_ns", Int64(duration))
-            json.add("outcome", failure == nil ? "ok" : "error")
+            json.add("outcome", record.failure == nil ? "ok" : "error")
         }
-        if let (errno, text) = failure {
+        if let (errno, text) = record.failure {
             json.add("errno", Int(errno?.rawValue ?? 0))
             json.add("errno_name", errno?.name ?? "none")
             json.add("error", text)
         }
-        for attribute in attributes {
+        for attribute in record.attributes {
             switch attribute {
             case let .string(key, value): json.add(key, value)
             case let .int(key, value): json.add(key, value)
             }
         }
-        relay?.append(json.line)
+        return json.line
     }
 }

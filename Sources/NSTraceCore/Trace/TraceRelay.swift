@@ -4,19 +4,20 @@ import Glibc
 import CNSTraceSys
 
 /// Carries a start's trace lines to the trace file: the constructor's, which arrive on the log
-/// pipe one `write(2)` per line, and the parent's own. An append to a file costs the stage that
-/// makes it about 3 µs more than a pipe write (ext4 dirties the inode each time), so the
-/// stages write to a pipe and the parent appends what it collected in one write before every
-/// step that may block, every `flushDelay` while it waits, and when the start is done: a start
-/// that hangs still shows in the file which step it is in. The pipe is made 1 MiB so a start
-/// never fills it in between.
+/// pipe one `write(2)` per line, and the parent's own. An append to a file on ext4 costs
+/// tens of µs (it dirties the inode), so nothing writes to the file while the start is being
+/// set up: the stages write to a pipe, and the parent appends what it collected in one write
+/// when it has waited `flushDelayMilliseconds` for the init (a start that hangs shows in the
+/// file which step it hangs in), when the start is done (while the command runs) and at the
+/// end. The pipe is made 1 MiB so a start never fills it in between.
 final class TraceRelay {
     /// The log pipe's write end, for the init's `_LIBCONTAINER_LOGPIPE`.
     private(set) var pipeWrite: Int32 = -1
     private var pipeRead: Int32 = -1
     private let output: Int32
     private var pending: [UInt8] = []
-    private var chunk = [UInt8](repeating: 0, count: 65536)
+    /// The parent's own lines since the last flush (`ParentTracer` formats them then).
+    var parentLines: (() -> [UInt8])?
     private(set) var lostWrites = 0
 
     static let flushDelayMilliseconds: Int32 = 50
@@ -49,16 +50,21 @@ final class TraceRelay {
         pipeWrite = -1
     }
 
-    func append(_ line: [UInt8]) { pending += line }
-
-    /// Reads what the pipe holds now; false once it is at EOF.
+    /// Reads what the pipe holds now, straight into `pending`; false once it is at EOF.
     @discardableResult
     private func drain() -> Bool {
         while pipeRead >= 0 {
-            let got = chunk.withUnsafeMutableBytes { read(pipeRead, $0.baseAddress, $0.count) }
-            if got > 0 {
-                pending += chunk[..<got]
-            } else if got == 0 {
+            let room = 16 << 10
+            var got = 0
+            pending.reserveCapacity(pending.count + room)
+            let fd = pipeRead
+            pending.append(contentsOf: repeatElement(0, count: room))
+            pending.withUnsafeMutableBytes { buffer in
+                got = read(fd, buffer.baseAddress! + buffer.count - room, room)
+            }
+            pending.removeLast(room - max(got, 0))
+            if got > 0 { continue }
+            if got == 0 {
                 close(pipeRead)
                 pipeRead = -1
             } else if errno != EINTR {
@@ -71,6 +77,7 @@ final class TraceRelay {
     /// Collects what the stages wrote and appends every complete line in one write.
     func flush() {
         drain()
+        if let lines = parentLines?() { pending += lines }
         guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let count = end + 1
         var offset = 0
