@@ -10,7 +10,7 @@ public enum CLI {
         Verb(name: "summary", synopsis: "FILE... | -",
              summary: "Where starts spent their time and why they failed",
              run: { try CollectorHandoff.exec("summary", $0) }),
-        Verb(name: "timeline", synopsis: "FILE [--trace ID | --slowest | --failed] [--json]",
+        Verb(name: "timeline", synopsis: "FILE [--trace ID | --slowest | --failed] [--json | --cause]",
              summary: "One start as a timeline of spans", run: { try CollectorHandoff.exec("timeline", $0) }),
         Verb(name: "metrics", synopsis: "FILE... | - [--openmetrics] [--textfile PATH]",
              summary: "Prometheus/OpenMetrics text from traces", run: { try CollectorHandoff.exec("metrics", $0) }),

@@ -97,6 +97,25 @@ import Testing
         #expect(result.stdout == target + "\n")
     }
 
+    /// The parent's lines and the stages' reach the file in an order the collector reads as
+    /// whole starts: `start` begins before the stages' lines and ends after them, so nothing
+    /// is a late line and every start counts.
+    @Test(.enabled(if: canRun)) func startsInOneFileAreWholeForTheCollector() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let trace = directory.path("trace.jsonl")
+        for _ in 0..<3 { #expect(try run(["--trace", trace, "--", "/bin/true"]).status == 0) }
+        #expect(try run(["--trace", trace, "--join", "net=/nonexistent", "--", "/bin/true"]).status == 125)
+        let summary = try runProgram(Self.nstrace, ["summary", "--json", trace])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
+        let starts = try #require(json["starts"] as? [String: Any])
+        #expect(starts["ok"] as? Int == 3)
+        #expect(starts["failed"] as? Int == 1)
+        #expect(starts["incomplete"] as? Int == 0)
+        #expect((json["rejected"] as? [Any])?.isEmpty ?? false, "\(json["rejected"] ?? "")")
+        #expect(json["lines"] as? Int == json["events"] as? Int)
+    }
+
     @Test(.enabled(if: canRun)) func aBadJoinPathFailsClearlyAndLeavesNoProcess() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

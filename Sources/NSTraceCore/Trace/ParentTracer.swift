@@ -21,13 +21,11 @@ final class ParentTracer {
     private let pid = getpid()
     private var sequence = 0
     private var spanIDs = SpanIDGenerator()
-    private var unformatted: [Record] = []
 
     /// No relay: tracing off.
     init(relay: TraceRelay?, context: TraceContext) {
         self.relay = relay
         self.context = context
-        relay?.parentLines = { [unowned self] in self.formatRecorded() }
     }
 
     var isEnabled: Bool { relay != nil }
@@ -73,19 +71,12 @@ final class ParentTracer {
         kind: String, span: ParentSpan, message: String, attributes: [Attribute] = [], duration: UInt64? = nil,
         failure: (Errno?, String)? = nil, fatal: Bool = true
     ) {
-        guard isEnabled else { return }
+        guard let relay else { return }
         sequence += 1
-        unformatted.append(Record(
+        let record = Record(
             kind: kind, span: span, message: message, attributes: attributes, duration: duration, failure: failure,
-            fatal: fatal, sequence: sequence, monotonic: nst_monotonic_ns(), wall: nst_realtime_ns()))
-    }
-
-    /// The lines recorded since the last call, formatted.
-    private func formatRecorded() -> [UInt8] {
-        var lines: [UInt8] = []
-        for record in unformatted { lines += format(record) }
-        unformatted.removeAll(keepingCapacity: true)
-        return lines
+            fatal: fatal, sequence: sequence, monotonic: nst_monotonic_ns(), wall: nst_realtime_ns())
+        relay.record { [unowned self] in self.format(record) }
     }
 
     private func format(_ record: Record) -> [UInt8] {

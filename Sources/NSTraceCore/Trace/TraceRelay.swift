@@ -15,9 +15,12 @@ final class TraceRelay {
     private(set) var pipeWrite: Int32 = -1
     private var pipeRead: Int32 = -1
     private let output: Int32
+    /// The stages' lines read so far and not written yet: whole lines after each drain.
     private var pending: [UInt8] = []
-    /// The parent's own lines since the last flush (`ParentTracer` formats them then).
-    var parentLines: (() -> [UInt8])?
+    /// The parent's lines since the last flush, rendered then and put where they were
+    /// recorded: after the stage lines read by that time (the collector sees a start's
+    /// `start` begin line before its stages' lines, and its `start` end line after them).
+    private var deferred: [(position: Int, render: () -> [UInt8])] = []
     private(set) var lostWrites = 0
 
     static let flushDelayMilliseconds: Int32 = 50
@@ -74,10 +77,29 @@ final class TraceRelay {
         return false
     }
 
+    /// Records a line of the parent's, after every line the stages have written so far;
+    /// `render` runs at the next flush.
+    func record(_ render: @escaping () -> [UInt8]) {
+        if pipeWrite < 0 { drain() }  // the init has the pipe (before the spawn nothing is in it)
+        deferred.append((pending.count, render))
+    }
+
     /// Collects what the stages wrote and appends every complete line in one write.
     func flush() {
         drain()
-        if let lines = parentLines?() { pending += lines }
+        if !deferred.isEmpty {
+            var merged: [UInt8] = []
+            merged.reserveCapacity(pending.count + 512 * deferred.count)
+            var copied = 0
+            for (position, render) in deferred {
+                merged += pending[copied..<position]
+                merged += render()
+                copied = position
+            }
+            merged += pending[copied...]
+            pending = merged
+            deferred.removeAll(keepingCapacity: true)
+        }
         guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let count = end + 1
         var offset = 0
