@@ -53,21 +53,17 @@ final class TraceRelay {
         pipeWrite = -1
     }
 
-    /// Reads what the pipe holds now, straight into `pending`; false once it is at EOF.
+    /// 16 KiB holds a start's lines; allocated at the first read, after the spawn.
+    private lazy var chunk = [UInt8](repeating: 0, count: 16 << 10)
+
+    /// Reads what the pipe holds now; false once it is at EOF.
     @discardableResult
     private func drain() -> Bool {
         while pipeRead >= 0 {
-            let room = 16 << 10
-            var got = 0
-            pending.reserveCapacity(pending.count + room)
-            let fd = pipeRead
-            pending.append(contentsOf: repeatElement(0, count: room))
-            pending.withUnsafeMutableBytes { buffer in
-                got = read(fd, buffer.baseAddress! + buffer.count - room, room)
-            }
-            pending.removeLast(room - max(got, 0))
-            if got > 0 { continue }
-            if got == 0 {
+            let got = chunk.withUnsafeMutableBytes { read(pipeRead, $0.baseAddress, $0.count) }
+            if got > 0 {
+                pending += chunk[..<got]
+            } else if got == 0 {
                 close(pipeRead)
                 pipeRead = -1
             } else if errno != EINTR {
