@@ -7,16 +7,14 @@ public enum CLI {
     public static let verbs: [Verb] = [
         Verb(name: "run", synopsis: "[OPTIONS] -- CMD [ARGS...]",
              summary: "Start CMD in new or joined namespaces, traced", run: RunCommand.main),
-        Verb(name: "summary", synopsis: "FILE... | -",
-             summary: "Where starts spent their time and why they failed",
-             run: { try CollectorHandoff.exec("summary", $0) }),
-        Verb(name: "timeline", synopsis: "FILE [--trace ID | --slowest | --failed] [--json | --cause]",
-             summary: "One start as a timeline of spans", run: { try CollectorHandoff.exec("timeline", $0) }),
-        Verb(name: "metrics", synopsis: "FILE... | - [--openmetrics] [--textfile PATH]",
-             summary: "Prometheus/OpenMetrics text from traces", run: { try CollectorHandoff.exec("metrics", $0) }),
-        Verb(name: "serve", synopsis: "[--listen ADDR:PORT] [--watch PATH...]",
-             summary: "Serve /metrics for Prometheus, following trace files",
-             run: { try CollectorHandoff.exec("serve", $0) }),
+        CollectorHandoff.verb("summary", synopsis: "FILE... | -",
+                              summary: "Where starts spent their time and why they failed"),
+        CollectorHandoff.verb("timeline", synopsis: "FILE [--trace ID | --slowest | --failed] [--json | --cause]",
+                              summary: "One start as a timeline of spans"),
+        CollectorHandoff.verb("metrics", synopsis: "FILE... | - [--openmetrics] [--textfile PATH]",
+                              summary: "Prometheus/OpenMetrics text from traces"),
+        CollectorHandoff.verb("serve", synopsis: "[--listen ADDR:PORT] [--watch PATH...]",
+                              summary: "Serve /metrics for Prometheus, following trace files"),
     ]
 
     public static func help() -> String {

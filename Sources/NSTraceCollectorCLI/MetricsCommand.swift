@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NSTraceCLI
 import NSTraceCollector
+import NSTraceCore
 import NSTraceMetrics
 
 /// `nstrace metrics FILE... | - [--openmetrics] [--textfile PATH]`
@@ -68,26 +69,12 @@ enum MetricsCommand {
                 throw RuntimeError(error.description)
             }
         } else {
-            guard writeAll(bytes, to: 1) else {
-                throw RuntimeError("cannot write to standard output: \(String(cString: strerror(errno)))")
+            do {
+                try FileDescriptorIO.writeAll(1, bytes)
+            } catch {
+                throw RuntimeError("cannot write to standard output: \(error)")
             }
         }
         return ExitCode.success
-    }
-}
-
-/// Writes every byte to `fd`, retrying on EINTR; false on any other error.
-func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
-    bytes.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += written
-        }
-        return true
     }
 }

@@ -11,8 +11,13 @@ import NSTraceCore
 enum CollectorHandoff {
     static var path: String { ExecutableLookup.sibling("nstrace-collector") }
 
+    /// A verb of `nstrace` that runs in `nstrace-collector`.
+    static func verb(_ name: String, synopsis: String, summary: String) -> Verb {
+        Verb(name: name, synopsis: synopsis, summary: summary, run: { try exec(name, $0) })
+    }
+
     /// `nstrace VERB ARGS` becomes `nstrace-collector VERB ARGS`, in this process.
-    static func exec(_ verb: String, _ arguments: [String]) throws -> Int32 {
+    private static func exec(_ verb: String, _ arguments: [String]) throws -> Int32 {
         let path = self.path
         withCStrings(["nstrace-collector", verb] + arguments) { argv in _ = execv(path, argv) }
         throw RuntimeError("cannot execute \(path): \(Errno.current)")

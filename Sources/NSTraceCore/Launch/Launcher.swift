@@ -214,12 +214,6 @@ private struct Run {
         var span: ParentSpan?
         var offset = 0
         var done: Bool { offset == bytes.count }
-
-        init(step: String, bytes: [UInt8], what: String) {
-            self.step = step
-            self.bytes = bytes
-            self.what = what
-        }
     }
 
     /// Sends what is left of `message`; without `waiting`, only what the socket buffer takes.

@@ -28,8 +28,6 @@ final class ParentTracer {
         self.context = context
     }
 
-    var isEnabled: Bool { relay != nil }
-
     enum Attribute {
         case string(String, String)
         case int(String, Int)
