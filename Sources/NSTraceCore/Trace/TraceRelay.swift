@@ -21,7 +21,6 @@ final class TraceRelay {
     /// recorded: after the stage lines read by that time (the collector sees a start's
     /// `start` begin line before its stages' lines, and its `start` end line after them).
     private var deferred: [(position: Int, render: () -> [UInt8])] = []
-    private(set) var lostWrites = 0
 
     static let flushDelayMilliseconds: Int32 = 50
 
@@ -102,10 +101,7 @@ final class TraceRelay {
         while offset < count {
             let written = pending.withUnsafeBytes { write(output, $0.baseAddress! + offset, count - offset) }
             if written < 0 && errno == EINTR { continue }
-            if written <= 0 {
-                lostWrites += 1  // a full FIFO or a full disk: the lines are lost, not the start
-                break
-            }
+            if written <= 0 { break }  // a full FIFO or a full disk: the lines are lost, not the start
             offset += written
         }
         pending.removeFirst(count)
