@@ -1,4 +1,4 @@
-/* Trace events: one JSON object per line, built with json-c, written with one write(2)
+/* Trace events: one JSON object per line, built with json-c, written with one writev(2)
  * of at most PIPE_BUF bytes so lines of all stages never interleave. A log fd that is
  * closed, full or has no reader loses events (counted in "lost"), never the start. */
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,11 +265,15 @@ void nst_attr_flags(json_object *event, uint32_t flags)
 	nst_attr_str(event, "flag_names", names);
 }
 
-static void write_line(const char *line, size_t len)
+/* The line and its newline in one writev(2): as atomic on a pipe as one write(2) of both
+ * (up to PIPE_BUF), without copying the line into a 4 KiB buffer, whose stack page every
+ * freshly cloned stage would fault in. */
+static void write_line(const char *json, size_t len)
 {
+	struct iovec parts[] = { { .iov_base = (void *)json, .iov_len = len }, { .iov_base = (void *)"\n", .iov_len = 1 } };
 	for (;;) {
-		ssize_t n = write(nst_tracer.fd, line, len);
-		if (n == (ssize_t)len)
+		ssize_t n = writev(nst_tracer.fd, parts, 2);
+		if (n == (ssize_t)len + 1)
 			return;
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -337,14 +342,11 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 		json_object_object_add_ex(event, "lost", json_object_new_int64((int64_t)nst_tracer.lost), ADD_FLAGS);
 
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-	char line[PIPE_BUF];
 	for (int attempt = 0; attempt < 2; attempt++) {
 		size_t len = 0;
 		const char *json = json_object_to_json_string_length(event, flags, &len);
-		if (json && len + 1 <= sizeof line) {
-			memcpy(line, json, len);
-			line[len] = '\n';
-			write_line(line, len + 1);
+		if (json && len + 1 <= PIPE_BUF) {
+			write_line(json, len);
 			return;
 		}
 		shorten_strings(event);
