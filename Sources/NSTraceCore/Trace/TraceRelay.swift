@@ -52,8 +52,8 @@ final class TraceRelay {
         pipeWrite = -1
     }
 
-    /// 16 KiB holds a start's lines; allocated at the first read, after the spawn.
-    private lazy var chunk = [UInt8](repeating: 0, count: 16 << 10)
+    /// Allocated at the first read, after the spawn; one page, as every page touched costs a fault.
+    private lazy var chunk = [UInt8](repeating: 0, count: 4 << 10)
 
     /// Reads what the pipe holds now; false once it is at EOF.
     @discardableResult
