@@ -64,6 +64,7 @@ struct nst_tracer {
 	uint64_t seed, counter, seq, lost;
 	const char *stage;   /* "setup", "stage-0", ... */
 	int stage_number;    /* -1 for setup: the runc msg prefix is nsexec[PID] */
+	char msg_prefix[32]; /* "nsexec-N[PID]: ", set with the stage */
 	pid_t host_pid;      /* 0 while unknown (stage-2 before its go-ahead) */
 	pid_t pid;           /* getpid(), cached: every event needs it, and it is a system call */
 	struct nst_span stage_span;

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/printbuf.h>
+
 #include "internal.h"
 
 struct nst_tracer nst_tracer = { .fd = -1, .level = NST_LEVEL_DEBUG, .stage = "setup", .stage_number = -1 };
@@ -19,6 +21,67 @@ struct nst_tracer nst_tracer = { .fd = -1, .level = NST_LEVEL_DEBUG, .stage = "s
 /* Keys are string literals: json-c may keep the pointer instead of copying it. */
 #define ADD_FLAGS (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 #define MAX_STRING 1024 /* a longer attribute is cut and the event marked "truncated" */
+
+/* Decimal digits of value, ending at end (not NUL-terminated); returns the first. */
+static char *digits_before(char *end, uint64_t value)
+{
+	do {
+		*--end = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	return end;
+}
+
+/* json-c serialises integers with snprintf and scans every string for characters to escape.
+ * Through json-c's own hook for custom serialisers, integers are written without printf
+ * (whose code and stack pages every freshly cloned stage would fault in) and strings known
+ * to need no escape are copied whole. The bytes are the same as json-c's. */
+static int serialize_int(json_object *value, struct printbuf *out, int level, int flags)
+{
+	(void)level;
+	(void)flags;
+	char text[24];
+	int64_t number = json_object_get_int64(value);
+	char *start = digits_before(text + sizeof text, number < 0 ? -(uint64_t)number : (uint64_t)number);
+	if (number < 0)
+		*--start = '-';
+	return printbuf_memappend(out, start, (int)(text + sizeof text - start));
+}
+
+static int serialize_plain_string(json_object *value, struct printbuf *out, int level, int flags)
+{
+	(void)level;
+	(void)flags;
+	if (printbuf_memappend(out, "\"", 1) < 0 ||
+	    printbuf_memappend(out, json_object_get_string(value), json_object_get_string_len(value)) < 0)
+		return -1;
+	return printbuf_memappend(out, "\"", 1);
+}
+
+/* No byte that JSON_C_TO_STRING_NOSLASHESCAPE output would escape. */
+static bool needs_no_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+static json_object *new_int(int64_t number)
+{
+	json_object *value = json_object_new_int64(number);
+	if (value)
+		json_object_set_serializer(value, serialize_int, NULL, NULL);
+	return value;
+}
+
+static json_object *new_string(const char *s, size_t n)
+{
+	json_object *value = json_object_new_string_len(s, (int)n);
+	if (value && needs_no_escape(s, n))
+		json_object_set_serializer(value, serialize_plain_string, NULL, NULL);
+	return value;
+}
 
 static uint64_t clock_ns(clockid_t clock)
 {
@@ -84,6 +147,22 @@ static bool parse_traceparent(const char *value)
 	return true;
 }
 
+/* runc's "nsexec[PID]: " or "nsexec-N[PID]: " */
+static void set_msg_prefix(void)
+{
+	char number[24];
+	char *pid = digits_before(number + sizeof number, (uint64_t)nst_tracer.pid);
+	char *p = stpcpy(nst_tracer.msg_prefix, "nsexec");
+	if (nst_tracer.stage_number >= 0) {
+		*p++ = '-';
+		*p++ = (char)('0' + nst_tracer.stage_number % 10);
+	}
+	*p++ = '[';
+	memcpy(p, pid, (size_t)(number + sizeof number - pid));
+	p += number + sizeof number - pid;
+	strcpy(p, "]: ");
+}
+
 void nst_trace_init(int fd, int level, const char *traceparent)
 {
 	uint8_t random[24];
@@ -95,7 +174,11 @@ void nst_trace_init(int fd, int level, const char *traceparent)
 	memcpy(&nst_tracer.seed, random + 16, sizeof nst_tracer.seed);
 	nst_tracer.fd = fd;
 	nst_tracer.level = level;
+	/* json-c's default key hash seeds itself with cpuid and rdrand, which trap to the
+	 * hypervisor on a VM; the keys here are our own, so a plain hash will do. */
+	json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
 	nst_tracer.pid = getpid();
+	set_msg_prefix();
 	if (!parse_traceparent(traceparent)) {
 		hex(nst_tracer.trace_id, random, 16);
 		nst_tracer.root_parent[0] = '\0';
@@ -109,6 +192,7 @@ void nst_trace_enter_stage(const char *stage, int number, pid_t host_pid)
 	nst_tracer.host_pid = host_pid;
 	nst_tracer.pid = getpid();
 	nst_tracer.seq = 0;
+	set_msg_prefix();
 }
 
 /* One event object per process, reused for every event: building each from scratch took
@@ -125,7 +209,10 @@ static json_object *base_value[BASE_KEYS];
 
 static void set_base(int index, const char *value)
 {
-	json_object_set_string(base_value[index], value);
+	size_t n = strlen(value);
+	json_object_set_string_len(base_value[index], value, (int)n);
+	json_object_set_serializer(base_value[index], needs_no_escape(value, n) ? serialize_plain_string : NULL, NULL,
+				   NULL);
 }
 
 json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id)
@@ -138,10 +225,10 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 			return NULL;
 		/* level and msg first, as in runc's lines; nst_emit fills them in. */
 		for (int i = 0; i < BASE_KEYS; i++) {
-			json_object *value = i == VERSION ? json_object_new_int(1)
-					     : i == NS_PID ? json_object_new_int(0)
-					     : i == SEQ	   ? json_object_new_int64(0)
-							   : json_object_new_string("");
+			json_object *value = i == VERSION ? new_int(1)
+					     : i == NS_PID ? new_int(0)
+					     : i == SEQ	   ? new_int(0)
+							   : new_string("", 0);
 			if (!value || json_object_object_add_ex(event_object, base_keys[i], value, ADD_FLAGS) < 0) {
 				json_object_put(event_object);
 				event_object = NULL;
@@ -167,7 +254,7 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 	set_base(STAGE, nst_tracer.stage);
 	set_base(STEP, step);
 	if (parent_id && parent_id[0])
-		json_object_object_add_ex(event_object, "parent_span_id", json_object_new_string(parent_id), ADD_FLAGS);
+		json_object_object_add_ex(event_object, "parent_span_id", new_string(parent_id, strlen(parent_id)), ADD_FLAGS);
 	return event_object;
 }
 
@@ -209,6 +296,20 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	return true;
 }
 
+/* Where to cut s (longer than max bytes) so no character is cut in half: at max, or
+ * before the last character if it does not fit whole. */
+static size_t cut_at_character(const char *s, size_t max)
+{
+	size_t start = max;
+	while (start > 0 && (s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0)
+		return max;
+	unsigned char lead = (unsigned char)s[start - 1];
+	size_t length = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
+	return max - (start - 1) < length ? start - 1 : max;
+}
+
 /* Trace content is untrusted input for readers: keep it valid UTF-8 and bounded. */
 void nst_attr_str(json_object *event, const char *key, const char *value)
 {
@@ -216,21 +317,11 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 		return;
 	size_t n = strlen(value);
 	if (n > MAX_STRING) {
-		n = MAX_STRING;
-		/* Do not cut a character in half: drop the last one if it does not fit whole. */
-		size_t start = n;
-		while (start > 0 && (value[start - 1] & 0xc0) == 0x80)
-			start--;
-		if (start > 0) {
-			unsigned char lead = (unsigned char)value[start - 1];
-			size_t length = lead < 0x80 ? 1 : (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 : 4;
-			if (n - (start - 1) < length)
-				n = start - 1;
-		}
+		n = cut_at_character(value, MAX_STRING);
 		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	}
 	if (valid_utf8((const unsigned char *)value, n)) {
-		json_object_object_add_ex(event, key, json_object_new_string_len(value, (int)n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		json_object_object_add_ex(event, key, new_string(value, n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 		return;
 	}
 	/* Only a string that needs mending is copied: every stack page a stage touches costs it
@@ -240,21 +331,23 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)copy[i] >= 0x80)
 			copy[i] = '?';
-	json_object_object_add_ex(event, key, json_object_new_string_len(copy, (int)n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	json_object_object_add_ex(event, key, new_string(copy, n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
 void nst_attr_int(json_object *event, const char *key, int64_t value)
 {
 	if (event)
-		json_object_object_add_ex(event, key, json_object_new_int64(value), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		json_object_object_add_ex(event, key, new_int(value), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
+
+static void format(char *out, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
 void nst_attr_flags(json_object *event, uint32_t flags)
 {
 	if (!event)
 		return;
 	char text[16], names[96] = "";
-	snprintf(text, sizeof text, "%#x", flags);
+	format(text, sizeof text, "%#x", flags);
 	nst_attr_str(event, "flags", text);
 	static const uint32_t order[] = { 0x10000000 /* user */, 0x00020000 /* mnt */, 0x04000000 /* uts */,
 					  0x08000000 /* ipc */, 0x20000000 /* pid */, 0x40000000 /* net */,
@@ -295,7 +388,8 @@ static void shorten_strings(json_object *event)
 	for (size_t i = 0; i < sizeof long_keys / sizeof long_keys[0]; i++) {
 		json_object *value = json_object_object_get(event, long_keys[i]);
 		if (value && json_object_get_string_len(value) > 256) {
-			json_object_set_string_len(value, json_object_get_string(value), 256);
+			const char *text = json_object_get_string(value);
+			json_object_set_string_len(value, text, (int)cut_at_character(text, 256));
 			json_object_object_add_ex(event, "truncated", json_object_new_boolean(1),
 						  JSON_C_OBJECT_ADD_CONSTANT_KEY);
 		}
@@ -305,13 +399,94 @@ static void shorten_strings(json_object *event)
 /* Timestamps as decimal strings (jq would round them as numbers), without printf. */
 static const char *decimal(char out[24], uint64_t value)
 {
-	char *p = out + 23;
-	*p = '\0';
-	do {
-		*--p = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	return p;
+	out[23] = '\0';
+	return digits_before(out + 23, value);
+}
+
+/* The printf subset the messages use (%s %c %d %i %u %x, the # flag, the l and z length
+ * modifiers, %%), without printf: vfprintf's code and its deep stack frame are pages that
+ * every freshly cloned stage would fault in for its first event. Anything else is copied
+ * as written. Always NUL-terminates; cuts at size - 1 bytes. */
+static void format_message(char *out, size_t size, const char *format, va_list args)
+{
+	size_t n = 0;
+#define PUT(c)                          \
+	do {                            \
+		if (n + 1 < size)       \
+			out[n++] = (c); \
+	} while (0)
+	for (const char *f = format; *f; f++) {
+		if (*f != '%') {
+			PUT(*f);
+			continue;
+		}
+		const char *conversion = f++;
+		bool alternate = *f == '#';
+		if (alternate)
+			f++;
+		int longs = 0;
+		while (*f == 'l' || *f == 'z') {
+			longs++;
+			f++;
+		}
+		char number[24], *digits = number + sizeof number;
+		switch (*f) {
+		case 's': {
+			const char *text = va_arg(args, const char *);
+			for (text = text ? text : "(null)"; *text; text++)
+				PUT(*text);
+			continue;
+		}
+		case 'c':
+			PUT((char)va_arg(args, int));
+			continue;
+		case '%':
+			PUT('%');
+			continue;
+		case 'd':
+		case 'i': {
+			int64_t value = longs ? va_arg(args, long) : va_arg(args, int);
+			digits = digits_before(digits, value < 0 ? -(uint64_t)value : (uint64_t)value);
+			if (value < 0)
+				*--digits = '-';
+			break;
+		}
+		case 'u':
+		case 'x': {
+			uint64_t value = longs ? va_arg(args, unsigned long) : va_arg(args, unsigned int);
+			if (*f == 'u') {
+				digits = digits_before(digits, value);
+				break;
+			}
+			if (alternate && value != 0) {
+				PUT('0');
+				PUT('x');
+			}
+			do
+				*--digits = "0123456789abcdef"[value % 16];
+			while (value /= 16);
+			break;
+		}
+		default: /* not in the subset: keep the text, and stop at a trailing '%' */
+			for (; conversion <= f && *conversion; conversion++)
+				PUT(*conversion);
+			if (!*f)
+				f--;
+			continue;
+		}
+		while (digits < number + sizeof number)
+			PUT(*digits++);
+	}
+#undef PUT
+	out[n] = '\0';
+}
+
+static void format(char *out, size_t size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	format_message(out, size, format, args);
+	va_end(args);
 }
 
 void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
@@ -329,22 +504,20 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	/* One byte more than nst_attr_str keeps, so a longer message is cut (at a character
 	 * boundary) and marked there. */
 	char text[MAX_STRING + 2];
-	int prefix = nst_tracer.stage_number < 0
-			     ? snprintf(text, sizeof text, "nsexec[%d]: ", nst_tracer.pid)
-			     : snprintf(text, sizeof text, "nsexec-%d[%d]: ", nst_tracer.stage_number, nst_tracer.pid);
-	vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, args);
+	char *end = stpcpy(text, nst_tracer.msg_prefix);
+	format_message(end, text + sizeof text - end, format, args);
 
 	set_base(LEVEL, level == NST_LEVEL_FATAL ? "fatal" : "debug");
 	nst_attr_str(event, "msg", text);
 	if (nst_tracer.host_pid > 0)
-		json_object_object_add_ex(event, "pid", json_object_new_int(nst_tracer.host_pid), ADD_FLAGS);
+		json_object_object_add_ex(event, "pid", new_int(nst_tracer.host_pid), ADD_FLAGS);
 	json_object_set_int(base_value[NS_PID], nst_tracer.pid);
 	json_object_set_int64(base_value[SEQ], (int64_t)++nst_tracer.seq);
 	char number[24];
 	set_base(MONO_NS, decimal(number, nst_now_mono()));
 	set_base(WALL_NS, decimal(number, clock_ns(CLOCK_REALTIME)));
 	if (nst_tracer.lost > 0)
-		json_object_object_add_ex(event, "lost", json_object_new_int64((int64_t)nst_tracer.lost), ADD_FLAGS);
+		json_object_object_add_ex(event, "lost", new_int((int64_t)nst_tracer.lost), ADD_FLAGS);
 
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -385,9 +558,9 @@ json_object *nst_span_end_event(const struct nst_span *span)
 		nst_tracer.stage_ended = true;
 	json_object *event = nst_event("end", span->step, span->id, parent_of(span));
 	if (event) {
-		json_object_object_add_ex(event, "dur_ns", json_object_new_int64((int64_t)(nst_now_mono() - span->start_ns)),
+		json_object_object_add_ex(event, "dur_ns", new_int((int64_t)(nst_now_mono() - span->start_ns)),
 					  ADD_FLAGS);
-		json_object_object_add_ex(event, "outcome", json_object_new_string("ok"), ADD_FLAGS);
+		json_object_object_add_ex(event, "outcome", new_string("ok", 2), ADD_FLAGS);
 	}
 	return event;
 }
@@ -403,9 +576,9 @@ void nst_mark_error(json_object *event, int err, const char *text)
 {
 	if (!event)
 		return;
-	json_object_object_add(event, "outcome", json_object_new_string("error"));
-	json_object_object_add_ex(event, "errno", json_object_new_int(err), JSON_C_OBJECT_ADD_CONSTANT_KEY);
-	json_object_object_add_ex(event, "errno_name", json_object_new_string(nst_errno_name(err)),
+	json_object_object_add(event, "outcome", new_string("error", 5));
+	json_object_object_add_ex(event, "errno", new_int(err), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	json_object_object_add_ex(event, "errno_name", new_string(nst_errno_name(err), strlen(nst_errno_name(err))),
 				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
 	nst_attr_str(event, "error", text);
 }

@@ -76,6 +76,32 @@ import Testing
         #expect(started.events(step: "gid_map").first?["outcome"] as? String == "ok")
     }
 
+    /// The constructor formats messages without printf; they must read as printf would write
+    /// them, with runc's "nsexec-N[PID]: " prefix, and a map's newline must survive escaping.
+    @Test(.enabled(if: canRun)) func messagesReadAsRuncWritesThem() throws {
+        var data = BootstrapDataTests.runcExampleData
+        data.oomScoreAdj = 500
+        let outcome = try InitHarness.run(message: data.message.bytes)
+        #expect(outcome.initStatus == 0, "\(outcome.fatal)")
+        for event in outcome.events {
+            let stage = try #require(event["stage"] as? String)
+            let pid = try #require(event["ns_pid"] as? Int)
+            let prefix = stage == "setup" ? "nsexec[\(pid)]: " : "nsexec-\(stage.last!)[\(pid)]: "
+            #expect((event["msg"] as? String)?.hasPrefix(prefix) == true, "\(event)")
+        }
+        let clone = try #require(outcome.events(step: "clone_stage1").first)
+        let child = try #require(clone["child_pid"] as? Int)
+        #expect((clone["msg"] as? String)?.hasSuffix(": spawn stage-1 (\(child))") == true)
+        let parse = try #require(outcome.events(step: "bootstrap_parse").first)
+        #expect((parse["msg"] as? String)?.contains("clone flags 0x7e020000, namespaces to join ''") == true)
+        let read = try #require(outcome.events(step: "bootstrap_read").first { $0["kind"] as? String == "end" })
+        let bytes = try #require(read["bytes"] as? Int)
+        #expect(bytes == data.message.bytes.count)
+        #expect((read["msg"] as? String)?.hasSuffix(": read \(bytes) bytes of bootstrap data") == true)
+        let uidMap = try #require(outcome.events(step: "uid_map").first)
+        #expect((uidMap["msg"] as? String)?.hasSuffix("/uid_map to '0 100000 65536\n'") == true, "\(uidMap)")
+    }
+
     @Test(.enabled(if: canRun)) func repliesWithThePIDsAndStartsTheCommand() throws {
         let outcome = try InitHarness.run(message: InitHarness.message(create: NamespaceSet(rawValue: Self.flags)))
         #expect(outcome.initStatus == 0)
