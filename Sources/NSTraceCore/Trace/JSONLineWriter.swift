@@ -1,12 +1,28 @@
-/// Builds one JSON object as bytes, keys in insertion order. Strings are escaped per RFC 8259;
-/// nothing here trusts its input to be printable.
+/// Appends one JSON object and its newline to a byte buffer, keys in insertion order. Strings
+/// are escaped per RFC 8259; nothing here trusts its input to be printable.
 public struct JSONLineWriter {
-    public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var bytes: [UInt8]
+    /// Where this object starts in `bytes`: a key after the first needs a comma.
+    private let start: Int
 
-    public init() { bytes.reserveCapacity(512) }
+    private init(start: Int) {
+        bytes = []
+        self.start = start
+    }
+
+    /// Builds a line at the end of `buffer`, in place: its storage moves into the writer
+    /// and back, so nothing is copied.
+    public static func appendLine(to buffer: inout [UInt8], _ build: (inout JSONLineWriter) -> Void) {
+        var writer = JSONLineWriter(start: buffer.count)
+        swap(&writer.bytes, &buffer)
+        writer.bytes.append(UInt8(ascii: "{"))
+        build(&writer)
+        writer.bytes += [UInt8(ascii: "}"), UInt8(ascii: "\n")]
+        swap(&writer.bytes, &buffer)
+    }
 
     private mutating func key(_ key: String) {
-        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        if bytes.count > start + 1 { bytes.append(UInt8(ascii: ",")) }
         appendString(key)
         bytes.append(UInt8(ascii: ":"))
     }
@@ -18,14 +34,40 @@ public struct JSONLineWriter {
 
     public mutating func add(_ name: String, _ value: Int64) {
         key(name)
-        bytes += Array(String(value).utf8)
+        appendDecimal(value)
     }
 
     public mutating func add(_ name: String, _ value: Int) { add(name, Int64(value)) }
 
+    /// A number as a JSON string (`"mono_ns":"123"`): jq would round a 19-digit number.
+    public mutating func addQuoted(_ name: String, _ value: UInt64) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        appendDigits(value)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     public mutating func add(_ name: String, _ value: Bool) {
         key(name)
-        bytes += Array((value ? "true" : "false").utf8)
+        bytes += value ? Array("true".utf8) : Array("false".utf8)
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude)
+    }
+
+    private mutating func appendDigits(_ value: UInt64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var value = value
+            var index = digits.count
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            } while value > 0
+            bytes.append(contentsOf: digits[index...])
+        }
     }
 
     private mutating func appendString(_ text: String) {
@@ -56,7 +98,4 @@ public struct JSONLineWriter {
             bytes += [92, UInt8(ascii: "u"), 48, 48, digits[Int(byte >> 4)], digits[Int(byte & 15)]]
         }
     }
-
-    /// The finished line, with its `}` and newline.
-    public var line: [UInt8] { bytes + [UInt8(ascii: "}"), UInt8(ascii: "\n")] }
 }

@@ -74,13 +74,16 @@ final class ParentTracer {
         let record = Record(
             kind: kind, span: span, message: message, attributes: attributes, duration: duration, failure: failure,
             fatal: fatal, sequence: sequence, monotonic: nst_monotonic_ns(), wall: nst_realtime_ns())
-        relay.record { [unowned self] in self.format(record) }
+        relay.record { [unowned self] buffer in
+            JSONLineWriter.appendLine(to: &buffer) { self.format(record, &$0) }
+        }
     }
 
-    private func format(_ record: Record) -> [UInt8] {
-        var json = JSONLineWriter()
+    private lazy var messagePrefix = "nstrace[\(pid)]: "
+
+    private func format(_ record: Record, _ json: inout JSONLineWriter) {
         json.add("level", record.failure != nil && record.fatal ? "fatal" : "debug")
-        json.add("msg", "nstrace[\(pid)]: \(record.message)")
+        json.add("msg", messagePrefix + record.message)
         json.add("v", 1)
         json.add("trace_id", context.traceID)
         json.add("span_id", record.span.id)
@@ -91,8 +94,8 @@ final class ParentTracer {
         json.add("pid", Int(pid))
         json.add("ns_pid", Int(pid))
         json.add("seq", record.sequence)
-        json.add("mono_ns", String(record.monotonic))
-        json.add("wall_ns", String(record.wall))
+        json.addQuoted("mono_ns", record.monotonic)
+        json.addQuoted("wall_ns", record.wall)
         if let duration = record.duration {
             json.add("dur_ns", Int64(duration))
             json.add("outcome", record.failure == nil ? "ok" : "error")
@@ -108,6 +111,5 @@ final class ParentTracer {
             case let .int(key, value): json.add(key, value)
             }
         }
-        return json.line
     }
 }

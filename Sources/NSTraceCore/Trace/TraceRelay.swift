@@ -20,7 +20,7 @@ final class TraceRelay {
     /// The parent's lines since the last flush, rendered then and put where they were
     /// recorded: after the stage lines read by that time (the collector sees a start's
     /// `start` begin line before its stages' lines, and its `start` end line after them).
-    private var deferred: [(position: Int, render: () -> [UInt8])] = []
+    private var deferred: [(position: Int, render: (inout [UInt8]) -> Void)] = []
 
     static let flushDelayMilliseconds: Int32 = 50
 
@@ -73,10 +73,15 @@ final class TraceRelay {
     }
 
     /// Records a line of the parent's, after every line the stages have written so far;
-    /// `render` runs at the next flush.
-    func record(_ render: @escaping () -> [UInt8]) {
-        if pipeWrite < 0 { drain() }  // the init has the pipe (before the spawn nothing is in it)
-        deferred.append((pending.count, render))
+    /// `render` appends it to the output at the next flush. The stages' lines stay in the pipe until then: its
+    /// byte count says where this line goes, and every stage line is one atomic write, so
+    /// the count falls between lines. Reading them here cost the start some 60 µs.
+    func record(_ render: @escaping (inout [UInt8]) -> Void) {
+        var unread: Int32 = 0
+        if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
+            unread = 0  // before the spawn nothing is in the pipe; at EOF all of it is read
+        }
+        deferred.append((pending.count + Int(unread), render))
     }
 
     /// Collects what the stages wrote and appends every complete line in one write.
@@ -88,7 +93,7 @@ final class TraceRelay {
             var copied = 0
             for (position, render) in deferred {
                 merged += pending[copied..<position]
-                merged += render()
+                render(&merged)
                 copied = position
             }
             merged += pending[copied...]
