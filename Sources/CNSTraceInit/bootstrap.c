@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "internal.h"
 #include "protocol.h"
@@ -22,6 +24,14 @@ static int fail(struct nst_parse_error *error, unsigned attr, int err, const cha
 	error->attr = attr;
 	error->err = err;
 	return -EBADMSG;
+}
+
+bool nst_message_waiting(int fd)
+{
+	struct nlmsghdr header;
+	int available;
+	return recv(fd, &header, sizeof header, MSG_PEEK | MSG_DONTWAIT) == sizeof header &&
+	       ioctl(fd, FIONREAD, &available) == 0 && available >= 0 && (uint32_t)available >= header.nlmsg_len;
 }
 
 int nst_message_read(int fd, uint16_t type, char **ret_buffer, uint32_t *ret_len, struct nst_parse_error *error)

@@ -42,6 +42,8 @@ struct nst_parse_error {
 
 /* Reads one message of type `type` from fd (loops on short reads), validates the header. */
 int nst_message_read(int fd, uint16_t type, char **ret_buffer, uint32_t *ret_len, struct nst_parse_error *error);
+/* A whole message is already in socket fd: reading it cannot block. */
+bool nst_message_waiting(int fd);
 int nst_bootstrap_parse(char *buffer, uint32_t len, struct nst_config *config, struct nst_parse_error *error);
 int nst_exec_request_parse(char *buffer, uint32_t len, struct nst_exec_request *request, struct nst_parse_error *error);
 
@@ -53,6 +55,7 @@ struct nst_span {
 	char id[17];
 	const char *step;
 	uint64_t start_ns;
+	uint64_t end_ns; /* 0 until nst_span_stop(): then the end event may be written later */
 };
 
 /* Process-wide trace state; clone() copies it into each stage. */
@@ -93,6 +96,10 @@ void nst_span_start(struct nst_span *span, const char *step);
 json_object *nst_span_begin_event(struct nst_span *span);
 /* The end event of a span (kind "end", outcome "ok" unless nst_span_fail). */
 json_object *nst_span_end_event(const struct nst_span *span);
+/* Ends a span now, to write its end event later: a stage hands the next stage what it
+ * waits for first and writes its events after, so tracing stays off the critical path.
+ * The event still carries the step's own end time. */
+void nst_span_stop(struct nst_span *span);
 json_object *nst_point_event(const char *step);
 /* Mark an end event as failed: outcome error, errno, errno_name, error text. */
 void nst_mark_error(json_object *event, int err, const char *text);

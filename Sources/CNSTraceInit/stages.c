@@ -237,19 +237,27 @@ static enum nst_outcome stage1(struct nst_context *context)
 	if (pid < 0)
 		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-2");
 	context->stage2_pid = pid;
+	nst_span_stop(&span);
+
+	/* From here on the start waits for each message this stage and stage-0 pass: each is
+	 * sent before the events of the step before it are written. */
+	struct nst_span send;
+	nst_span_start(&send, "send_pid");
+	int32_t wire_pid = pid;
+	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
 	event = nst_span_end_event(&span);
 	nst_attr_int(event, "child_pid", pid);
 	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-2 (%d)", pid);
-
-	nst_begin(&span, "send_pid", "request stage-0 to forward stage-2 pid (%d)", pid);
-	int32_t wire_pid = pid;
-	if (sync_send(fd, NST_SYNC_RECVPID_PLS) < 0 || nst_write_full(fd, &wire_pid, sizeof wire_pid) < 0)
-		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-0: send stage-2 pid");
-	if (sync_expect(context, &span, fd, NST_SYNC_RECVPID_ACK, "stage-0") != NST_CONTINUE)
+	if (!sent)
+		return nst_failx(context, nst_span_end_event(&send), EPIPE, "failed to sync with stage-0: send stage-2 pid");
+	nst_emit(nst_span_begin_event(&send), NST_LEVEL_DEBUG, "request stage-0 to forward stage-2 pid (%d)", pid);
+	if (sync_expect(context, &send, fd, NST_SYNC_RECVPID_ACK, "stage-0") != NST_CONTINUE)
 		return NST_EXIT_FAILED;
-	nst_end_ok(&span, "stage-0 forwarded the pids");
+	nst_span_stop(&send);
 
-	if (sync_send(fd, NST_SYNC_CHILD_FINISH) < 0)
+	bool finished = sync_send(fd, NST_SYNC_CHILD_FINISH) >= 0;
+	nst_end_ok(&send, "stage-0 forwarded the pids");
+	if (!finished)
 		return nst_failx(context, nst_point_event("sync_stage0"), EPIPE, "failed to signal completion to stage-0");
 	nst_end_ok(&nst_tracer.stage_span, "<~ nsexec stage-1");
 	return NST_EXIT_OK;
@@ -264,17 +272,26 @@ static enum nst_outcome forward_pids(struct nst_context *context)
 	if (nst_read_full(fd, &pid, sizeof pid) != sizeof pid)
 		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to read the stage-2 pid from stage-1");
 	context->stage2_pid = pid;
+	nst_span_stop(&span);
+
+	/* stage-1 waits for the ack and the parent for the pids: both go before the events. */
+	bool acked = sync_send(fd, NST_SYNC_RECVPID_ACK) >= 0;
+	struct nst_span send;
+	nst_span_start(&send, "send_pids");
+	int r = -EPIPE;
+	if (acked) {
+		char reply[64];
+		int len = snprintf(reply, sizeof reply, "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", context->stage1_pid, pid);
+		r = nst_write_full(context->initpipe, reply, (size_t)len);
+		nst_span_stop(&send);
+	}
 	json_object *event = nst_span_end_event(&span);
 	nst_attr_int(event, "child_pid", pid);
 	nst_emit(event, NST_LEVEL_DEBUG, "received stage-2 pid %d", pid);
-	if (sync_send(fd, NST_SYNC_RECVPID_ACK) < 0)
+	if (!acked)
 		return nst_failx(context, nst_point_event("sync_stage1"), EPIPE, "failed to sync with stage-1: send pid ack");
 
-	nst_span_start(&span, "send_pids");
-	char reply[64];
-	int len = snprintf(reply, sizeof reply, "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", context->stage1_pid, pid);
-	int r = nst_write_full(context->initpipe, reply, (size_t)len);
-	event = nst_span_end_event(&span);
+	event = nst_span_end_event(&send);
 	nst_attr_int(event, "stage1_pid", context->stage1_pid);
 	nst_attr_int(event, "stage2_pid", pid);
 	if (r < 0)
@@ -322,57 +339,114 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 		if (ack && sync_send(fd, ack) < 0)
 			return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-1: send ack");
 	}
-	nst_end_ok(&span, "<- stage-1 synchronisation loop");
+	nst_span_stop(&span);
 	/* stage-1 is exiting and the parent reaps it: its pid may be reused from now on, so a
 	 * later failure must not SIGKILL it. */
 	context->stage1_pid = 0;
 
+	/* Release stage-2 first, then write the events. */
 	fd = context->sync_grandchild[1];
-	nst_begin(&span, "sync_stage2", "-> stage-2 synchronisation loop");
+	struct nst_span release;
+	nst_span_start(&release, "sync_stage2");
 	int32_t stage2_pid = context->stage2_pid;
-	if (sync_send(fd, NST_SYNC_GRANDCHILD) < 0 || nst_write_full(fd, &stage2_pid, sizeof stage2_pid) < 0)
-		return nst_failx(context, nst_span_end_event(&span), EPIPE, "failed to sync with stage-2: release");
-	if (sync_expect(context, &span, fd, NST_SYNC_CHILD_FINISH, "stage-2") != NST_CONTINUE)
+	bool released = sync_send(fd, NST_SYNC_GRANDCHILD) >= 0 && nst_write_full(fd, &stage2_pid, sizeof stage2_pid) >= 0;
+	nst_end_ok(&span, "<- stage-1 synchronisation loop");
+	if (!released)
+		return nst_failx(context, nst_span_end_event(&release), EPIPE, "failed to sync with stage-2: release");
+	nst_emit(nst_span_begin_event(&release), NST_LEVEL_DEBUG, "-> stage-2 synchronisation loop");
+	if (sync_expect(context, &release, fd, NST_SYNC_CHILD_FINISH, "stage-2") != NST_CONTINUE)
 		return NST_EXIT_FAILED;
-	nst_end_ok(&span, "<- stage-2 synchronisation loop");
+	nst_end_ok(&release, "<- stage-2 synchronisation loop");
 	nst_end_ok(&nst_tracer.stage_span, "<~ nsexec stage-0");
 	return NST_EXIT_OK;
 }
 
-static enum nst_outcome setup(struct nst_context *context)
-{
-	struct nst_span span;
-	struct nst_parse_error error = { 0 };
-	char *buffer;
+/* Setup's first events: the stage span's and the bootstrap read's begin, its end and the
+ * parse's end. When the bootstrap data is already waiting in the init pipe (nstrace sends it
+ * before the spawn), no step before the clone of stage-1 can block, and these events are
+ * written after that clone, while stage-1 works, instead of on the way to it. The first
+ * event of a process is the dear one: it builds json-c's event object and faults in its
+ * code. The events keep their own times. */
+struct setup_events {
+	bool begun, ended; /* written out */
+	struct nst_span read, parse, dumpable;
 	uint32_t len;
-	json_object *event;
+};
 
-	nst_begin(&span, "bootstrap_read", "reading bootstrap data from the init pipe");
-	if (nst_message_read(context->initpipe, NST_INIT_MSG, &buffer, &len, &error) < 0) {
-		if (error.err)
-			return nst_fail(context, nst_span_end_event(&span), error.err, "%s", error.text);
-		return nst_failx(context, nst_span_end_event(&span), EBADMSG, "invalid bootstrap data: %s", error.text);
-	}
-	event = nst_span_end_event(&span);
-	nst_attr_int(event, "bytes", len);
-	nst_emit(event, NST_LEVEL_DEBUG, "read %u bytes of bootstrap data", len);
+static void write_begin_events(struct setup_events *events)
+{
+	if (events->begun)
+		return;
+	events->begun = true;
+	nst_emit(nst_span_begin_event(&nst_tracer.stage_span), NST_LEVEL_DEBUG, "=> nsexec container setup");
+	nst_emit(nst_span_begin_event(&events->read), NST_LEVEL_DEBUG, "reading bootstrap data from the init pipe");
+}
 
-	nst_span_start(&span, "bootstrap_parse");
-	struct nst_config *config = &context->config;
-	if (nst_bootstrap_parse(buffer, len, config, &error) < 0) {
-		event = nst_span_end_event(&span);
-		if (error.attr)
-			nst_attr_int(event, "attr", error.attr);
-		return nst_failx(context, event, EBADMSG, "invalid bootstrap data: %s", error.text);
-	}
-	event = nst_span_end_event(&span);
+static void write_read_end_event(struct setup_events *events)
+{
+	json_object *event = nst_span_end_event(&events->read);
+	nst_attr_int(event, "bytes", events->len);
+	nst_emit(event, NST_LEVEL_DEBUG, "read %u bytes of bootstrap data", events->len);
+}
+
+/* Writes what of setup's events is not out yet. */
+static void write_setup_events(struct nst_context *context, struct setup_events *events)
+{
+	write_begin_events(events);
+	if (events->ended)
+		return;
+	events->ended = true;
+	write_read_end_event(events);
+	const struct nst_config *config = &context->config;
+	json_object *event = nst_span_end_event(&events->parse);
 	nst_attr_flags(event, config->cloneflags);
 	nst_emit(event, NST_LEVEL_DEBUG, "bootstrap data: clone flags %#x, namespaces to join '%s'%s%s",
 		 config->cloneflags, config->namespaces.len ? config->namespaces.data : "",
 		 config->uidmap.len ? ", uid map" : "", config->gidmap.len ? ", gid map" : "");
+	if (events->dumpable.step)
+		nst_end_ok(&events->dumpable, "set process as non-dumpable");
+}
+
+static enum nst_outcome setup(struct nst_context *context, struct setup_events *events)
+{
+	struct nst_span span;
+	struct nst_parse_error error = { 0 };
+	char *buffer;
+	json_object *event;
+
+	*events = (struct setup_events){ 0 };
+	nst_span_start(&events->read, "bootstrap_read");
+	if (!nst_message_waiting(context->initpipe))
+		write_begin_events(events); /* the read may block: show it before */
+	if (nst_message_read(context->initpipe, NST_INIT_MSG, &buffer, &events->len, &error) < 0) {
+		write_begin_events(events);
+		events->ended = true;
+		if (error.err)
+			return nst_fail(context, nst_span_end_event(&events->read), error.err, "%s", error.text);
+		return nst_failx(context, nst_span_end_event(&events->read), EBADMSG, "invalid bootstrap data: %s",
+				 error.text);
+	}
+	nst_span_stop(&events->read);
+
+	nst_span_start(&events->parse, "bootstrap_parse");
+	struct nst_config *config = &context->config;
+	if (nst_bootstrap_parse(buffer, events->len, config, &error) < 0) {
+		nst_span_stop(&events->parse);
+		write_begin_events(events);
+		write_read_end_event(events);
+		events->ended = true;
+		event = nst_span_end_event(&events->parse);
+		if (error.attr)
+			nst_attr_int(event, "attr", error.attr);
+		return nst_failx(context, event, EBADMSG, "invalid bootstrap data: %s", error.text);
+	}
+	nst_span_stop(&events->parse);
+	if (events->begun)
+		write_setup_events(context, events);
 
 	/* Before dumpable is cleared, so that the children inherit it. */
 	if (config->oom_score_adj.len) {
+		write_setup_events(context, events); /* in order: this step has an event of its own */
 		nst_span_start(&span, "oom_score_adj");
 		int r = nst_write_file("/proc/self/oom_score_adj", config->oom_score_adj.data, config->oom_score_adj.len);
 		event = nst_span_end_event(&span);
@@ -384,15 +458,28 @@ static enum nst_outcome setup(struct nst_context *context)
 	}
 	/* Joined namespaces may hold processes that could ptrace us while we set up. */
 	if (config->namespaces.len) {
-		nst_span_start(&span, "set_dumpable");
-		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-			return nst_fail(context, nst_span_end_event(&span), errno, "failed to set process as non-dumpable");
-		nst_end_ok(&span, "set process as non-dumpable");
+		struct nst_span *dumpable = events->ended ? &span : &events->dumpable;
+		nst_span_start(dumpable, "set_dumpable");
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+			int err = errno;
+			nst_span_stop(dumpable);
+			struct nst_span failed = *dumpable;
+			dumpable->step = NULL; /* it is not an ok step for write_setup_events */
+			write_setup_events(context, events);
+			return nst_fail(context, nst_span_end_event(&failed), err, "failed to set process as non-dumpable");
+		}
+		nst_span_stop(dumpable);
+		if (dumpable == &span)
+			nst_end_ok(&span, "set process as non-dumpable");
 	}
 	nst_span_start(&span, "socketpairs");
 	if (socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, context->sync_child) < 0 ||
-	    socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, context->sync_grandchild) < 0)
-		return nst_fail(context, nst_span_end_event(&span), errno, "failed to set up sync sockets");
+	    socketpair(AF_LOCAL, SOCK_STREAM | SOCK_CLOEXEC, 0, context->sync_grandchild) < 0) {
+		int err = errno;
+		nst_span_stop(&span);
+		write_setup_events(context, events);
+		return nst_fail(context, nst_span_end_event(&span), err, "failed to set up sync sockets");
+	}
 	return NST_CONTINUE;
 }
 
@@ -400,17 +487,20 @@ enum nst_outcome nst_stage0(struct nst_context *context)
 {
 	nst_trace_enter_stage("setup", -1, getpid());
 	memcpy(nst_tracer.stage_parent, nst_tracer.root_parent, sizeof nst_tracer.stage_parent);
-	nst_begin(&nst_tracer.stage_span, "stage-0", "=> nsexec container setup");
-	if (setup(context) != NST_CONTINUE)
+	nst_span_start(&nst_tracer.stage_span, "stage-0");
+	struct setup_events events;
+	if (setup(context, &events) != NST_CONTINUE)
 		return NST_EXIT_FAILED;
 
-	nst_trace_enter_stage("stage-0", 0, getpid());
 	prctl(PR_SET_NAME, "nstrace:[0:PARENT]", 0, 0, 0);
 	struct nst_span span;
 	nst_span_start(&span, "clone_stage1");
 	pid_t pid = nst_clone_parent();
 	if (pid == 0)
 		return stage1(context);
+	nst_span_stop(&span);
+	write_setup_events(context, &events);
+	nst_trace_enter_stage("stage-0", 0, getpid());
 	if (pid < 0)
 		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-1");
 	context->stage1_pid = pid;

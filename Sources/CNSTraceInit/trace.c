@@ -215,8 +215,13 @@ static void set_base(int index, const char *value)
 				   NULL);
 }
 
+/* CLOCK_MONOTONIC time of the event being built: a begin's is when its step began, an
+ * end's when its step ended, which is earlier than the write if the span was stopped. */
+static uint64_t event_ns;
+
 json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id)
 {
+	event_ns = nst_now_mono();
 	if (nst_tracer.fd < 0)
 		return NULL;
 	if (!event_object) {
@@ -514,8 +519,9 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	json_object_set_int(base_value[NS_PID], nst_tracer.pid);
 	json_object_set_int64(base_value[SEQ], (int64_t)++nst_tracer.seq);
 	char number[24];
-	set_base(MONO_NS, decimal(number, nst_now_mono()));
-	set_base(WALL_NS, decimal(number, clock_ns(CLOCK_REALTIME)));
+	uint64_t wall = clock_ns(CLOCK_REALTIME), now = nst_now_mono();
+	set_base(MONO_NS, decimal(number, event_ns));
+	set_base(WALL_NS, decimal(number, wall - (now - event_ns)));
 	if (nst_tracer.lost > 0)
 		json_object_object_add_ex(event, "lost", new_int((int64_t)nst_tracer.lost), ADD_FLAGS);
 
@@ -539,6 +545,12 @@ void nst_span_start(struct nst_span *span, const char *step)
 	new_span_id(span->id);
 	span->step = step;
 	span->start_ns = nst_now_mono();
+	span->end_ns = 0;
+}
+
+void nst_span_stop(struct nst_span *span)
+{
+	span->end_ns = nst_now_mono();
 }
 
 /* A stage span nests in its parent stage's span; a step nests in its stage span. */
@@ -549,7 +561,9 @@ static const char *parent_of(const struct nst_span *span)
 
 json_object *nst_span_begin_event(struct nst_span *span)
 {
-	return nst_event("begin", span->step, span->id, parent_of(span));
+	json_object *event = nst_event("begin", span->step, span->id, parent_of(span));
+	event_ns = span->start_ns;
+	return event;
 }
 
 json_object *nst_span_end_event(const struct nst_span *span)
@@ -558,8 +572,9 @@ json_object *nst_span_end_event(const struct nst_span *span)
 		nst_tracer.stage_ended = true;
 	json_object *event = nst_event("end", span->step, span->id, parent_of(span));
 	if (event) {
-		json_object_object_add_ex(event, "dur_ns", new_int((int64_t)(nst_now_mono() - span->start_ns)),
-					  ADD_FLAGS);
+		if (span->end_ns)
+			event_ns = span->end_ns;
+		json_object_object_add_ex(event, "dur_ns", new_int((int64_t)(event_ns - span->start_ns)), ADD_FLAGS);
 		json_object_object_add_ex(event, "outcome", new_string("ok", 2), ADD_FLAGS);
 	}
 	return event;

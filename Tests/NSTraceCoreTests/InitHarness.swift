@@ -6,6 +6,9 @@ import NSTraceTestSupport
 /// constructor can be tested on its own: malformed messages, broken log pipes, bad env.
 struct InitHarness {
     enum LogMode { case pipe, none, readerClosed, full, garbageVariable }
+    /// When the bootstrap data goes into the init socket: before the spawn (as `nstrace run`
+    /// sends it), right after it (as runc does), or once the init has written a trace line.
+    enum Sending { case beforeSpawn, afterSpawn, afterFirstLine }
 
     struct Outcome {
         var initStatus: Int32
@@ -13,6 +16,8 @@ struct InitHarness {
         var execReply: [UInt8] = []
         var commandStatus: Int32?
         var lines: [String]
+        /// With `.afterFirstLine`: the init wrote a line while it waited for its input.
+        var wroteWhileWaiting = false
         var events: [[String: Any]] {
             lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         }
@@ -24,7 +29,8 @@ struct InitHarness {
 
     static func run(
         message: [UInt8], exec: ExecRequest? = ExecRequest(arguments: ["/bin/true"], environment: []),
-        log: LogMode = .pipe, environment extra: [String] = [], endOfInput: Bool = false
+        log: LogMode = .pipe, environment extra: [String] = [], endOfInput: Bool = false,
+        sending: Sending = .afterSpawn
     ) throws -> Outcome {
         var fds: [Int32] = [-1, -1]
         precondition(pipe(&fds) == 0)
@@ -41,13 +47,21 @@ struct InitHarness {
             let chunk = [UInt8](repeating: 0x20, count: 4096)
             while write(fds[1], chunk, chunk.count) > 0 {}
         }
-        let process = try InitProcess.spawn(path: initPath, environment: environment, logFD: log == .none ? -1 : fds[1])
+        let pair = try InitProcess.socketPair()
+        if sending == .beforeSpawn { _ = try? FileDescriptorIO.sendAll(pair.ours, message) }
+        let process = try InitProcess.spawn(
+            path: initPath, environment: environment, logFD: log == .none ? -1 : fds[1], socket: pair)
         close(fds[1])
         defer { close(process.socket) }
-        _ = try? FileDescriptorIO.sendAll(process.socket, message)
+        var wroteWhileWaiting = false
+        if sending == .afterFirstLine {
+            var ready = [pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)]
+            wroteWhileWaiting = poll(&ready, 1, 5000) == 1
+        }
+        if sending != .beforeSpawn { _ = try? FileDescriptorIO.sendAll(process.socket, message) }
         // A truncated message is only truncated if the init sees EOF after it.
         if endOfInput { shutdown(process.socket, Int32(SHUT_WR)) }
-        var outcome = Outcome(initStatus: -1, reply: nil, lines: [])
+        var outcome = Outcome(initStatus: -1, reply: nil, lines: [], wroteWhileWaiting: wroteWhileWaiting)
         // An init that exits with unread input resets the socket: that is EOF here too.
         if let line = (try? FileDescriptorIO.readLine(process.socket)) ?? nil {
             outcome.reply = String(decoding: line, as: UTF8.self)
