@@ -184,6 +184,15 @@ const char *nst_errno_name(int err)
 	return strerrorname_np(err);
 }
 
+int nst_log_pipe(int fds[2], int size)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(fds[0], F_SETPIPE_SZ, size);
+	return 0;
+}
+
 int nst_anonymous_file(const char *name)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);

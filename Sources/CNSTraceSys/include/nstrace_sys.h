@@ -27,6 +27,10 @@ unsigned long long nst_realtime_ns(void);
 /* "ENOENT" for ENOENT; NULL when unknown. */
 const char *nst_errno_name(int err);
 
+/* A close-on-exec pipe for the init's trace lines, its read end non-blocking and sized
+ * `size` bytes if the kernel allows (best effort). 0 or -errno. */
+int nst_log_pipe(int fds[2], int size);
+
 /* An anonymous, close-on-exec file (memfd) for a trace nobody asked to keep; -errno. */
 int nst_anonymous_file(const char *name);
 

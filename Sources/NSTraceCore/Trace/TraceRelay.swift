@@ -27,12 +27,10 @@ final class TraceRelay {
     init(output: Int32) throws(Errno) {
         self.output = output
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw Errno.current }
+        let created = nst_log_pipe(&ends, 1 << 20)  // 64 KiB, if the kernel says no, holds a start too
+        guard created == 0 else { throw Errno(rawValue: -created) }
         pipeRead = ends[0]
         pipeWrite = ends[1]
-        for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        _ = fcntl(pipeRead, F_SETFL, O_NONBLOCK)
-        _ = fcntl(pipeRead, 1031 /* F_SETPIPE_SZ */, 1 << 20)  // best effort: 64 KiB holds a start too
         var info = stat()
         // A FIFO given as the trace file must not block the start either.
         if fstat(output, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO {
