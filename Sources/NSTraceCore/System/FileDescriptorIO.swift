@@ -52,10 +52,33 @@ public enum FileDescriptorIO {
         return bytes
     }
 
-    /// Reads one `\n`-terminated line (without the newline), byte by byte so that nothing
-    /// after it is consumed; nil at EOF before any newline.
+    /// Reads one `\n`-terminated line (without the newline), consuming nothing after it:
+    /// a socket is peeked at to find the newline (two system calls for a short line), any
+    /// other fd is read byte by byte. Nil at EOF before any newline.
     public static func readLine(_ fd: Int32, limit: Int = 4096) throws(Errno) -> [UInt8]? {
         var line: [UInt8] = []
+        var peeked = [UInt8](repeating: 0, count: 256)
+        while line.count < limit {
+            let want = min(peeked.count, limit - line.count)
+            let got = peeked.withUnsafeMutableBytes { recv(fd, $0.baseAddress, want, Int32(MSG_PEEK)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                if errno == ENOTSOCK { return try readLineByByte(fd, limit: limit, line: line) }
+                throw Errno.current
+            }
+            if got == 0 { return nil }
+            let newline = peeked[..<got].firstIndex(of: UInt8(ascii: "\n"))
+            let take = newline.map { $0 + 1 } ?? got
+            let consumed = try read(fd, upTo: take)
+            guard consumed.count == take else { return nil }
+            if newline != nil { return line + consumed.dropLast() }
+            line += consumed
+        }
+        return line
+    }
+
+    private static func readLineByByte(_ fd: Int32, limit: Int, line: [UInt8]) throws(Errno) -> [UInt8]? {
+        var line = line
         var byte: UInt8 = 0
         while line.count < limit {
             let got = Glibc.read(fd, &byte, 1)
