@@ -221,9 +221,9 @@ static uint64_t event_ns;
 
 json_object *nst_event(const char *kind, const char *step, const char *span_id, const char *parent_id)
 {
-	event_ns = nst_now_mono();
 	if (nst_tracer.fd < 0)
 		return NULL;
+	event_ns = nst_now_mono();
 	if (!event_object) {
 		event_object = json_object_new_object();
 		if (!event_object)
@@ -345,14 +345,14 @@ void nst_attr_int(json_object *event, const char *key, int64_t value)
 		json_object_object_add_ex(event, key, new_int(value), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
-static void format(char *out, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
+static void format_into(char *out, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
 void nst_attr_flags(json_object *event, uint32_t flags)
 {
 	if (!event)
 		return;
 	char text[16], names[96] = "";
-	format(text, sizeof text, "%#x", flags);
+	format_into(text, sizeof text, "%#x", flags);
 	nst_attr_str(event, "flags", text);
 	static const uint32_t order[] = { 0x10000000 /* user */, 0x00020000 /* mnt */, 0x04000000 /* uts */,
 					  0x08000000 /* ipc */, 0x20000000 /* pid */, 0x40000000 /* net */,
@@ -408,12 +408,29 @@ static const char *decimal(char out[24], uint64_t value)
 	return digits_before(out + 23, value);
 }
 
-/* The printf subset the messages use (%s %c %d %i %u %x, the # flag, the l and z length
- * modifiers, %%), without printf: vfprintf's code and its deep stack frame are pages that
- * every freshly cloned stage would fault in for its first event. Anything else is copied
- * as written. Always NUL-terminates; cuts at size - 1 bytes. */
+/* The conversion at f (just after its '%') is one format_message writes itself: an
+ * optional '#', l, ll or z, then s c d i u x or '%'. Sets *end past it. */
+static bool simple_conversion(const char *f, const char **end)
+{
+	if (*f == '#')
+		f++;
+	while (*f == 'l' || *f == 'z')
+		f++;
+	*end = f + 1;
+	return *f && strchr("scdiux%", *f);
+}
+
+/* printf for the subset the messages use (see simple_conversion) without printf:
+ * vfprintf's code and its deep stack frame are pages that every freshly cloned stage would
+ * fault in for its first event. A format with anything else goes to vsnprintf whole.
+ * Always NUL-terminates; cuts at size - 1 bytes. */
 static void format_message(char *out, size_t size, const char *format, va_list args)
 {
+	for (const char *f = strchr(format, '%'); f; f = strchr(f, '%'))
+		if (!simple_conversion(f + 1, &f)) {
+			vsnprintf(out, size, format, args);
+			return;
+		}
 	size_t n = 0;
 #define PUT(c)                          \
 	do {                            \
@@ -425,7 +442,7 @@ static void format_message(char *out, size_t size, const char *format, va_list a
 			PUT(*f);
 			continue;
 		}
-		const char *conversion = f++;
+		f++;
 		bool alternate = *f == '#';
 		if (alternate)
 			f++;
@@ -472,12 +489,6 @@ static void format_message(char *out, size_t size, const char *format, va_list a
 			while (value /= 16);
 			break;
 		}
-		default: /* not in the subset: keep the text, and stop at a trailing '%' */
-			for (; conversion <= f && *conversion; conversion++)
-				PUT(*conversion);
-			if (!*f)
-				f--;
-			continue;
 		}
 		while (digits < number + sizeof number)
 			PUT(*digits++);
@@ -486,7 +497,7 @@ static void format_message(char *out, size_t size, const char *format, va_list a
 	out[n] = '\0';
 }
 
-static void format(char *out, size_t size, const char *format, ...)
+static void format_into(char *out, size_t size, const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);
