@@ -36,7 +36,6 @@ final class TraceRelay {
         if fstat(output, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO {
             _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
         }
-        pending.reserveCapacity(32 << 10)
     }
 
     deinit {
@@ -59,6 +58,9 @@ final class TraceRelay {
         while pipeRead >= 0 {
             let got = chunk.withUnsafeMutableBytes { read(pipeRead, $0.baseAddress, $0.count) }
             if got > 0 {
+                // A start's lines take some 20 KiB: reserved at the first read, after the
+                // spawn, as everything before the spawn delays the start.
+                if pending.capacity == 0 { pending.reserveCapacity(32 << 10) }
                 pending += chunk[..<got]
             } else if got == 0 {
                 close(pipeRead)
