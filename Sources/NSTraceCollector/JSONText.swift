@@ -1,4 +1,4 @@
-/// JSON string escaping and unescaping without Foundation.
+/// JSON string unescaping without Foundation (escaping: `JSONString` in NSTraceCore).
 enum JSONText {
     /// Decodes the inside of a JSON string literal (without quotes). Invalid escapes are
     /// kept as written; invalid UTF-8 becomes U+FFFD.
@@ -57,34 +57,5 @@ enum JSONText {
             value = value << 4 | UInt32(nibble)
         }
         return value
-    }
-
-    /// `text` as a JSON string literal, quotes included.
-    static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0c}": output += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = Array("0123456789abcdef")
-                    output += "\\u00" + String(hex[Int(scalar.value >> 4) & 0xf]) + String(hex[Int(scalar.value & 0xf)])
-                    if scalar.value >= 0x100 {
-                        output.removeLast(6)
-                        output += "\\u" + String(hex[Int(scalar.value >> 12)]) + String(hex[Int(scalar.value >> 8) & 0xf])
-                            + String(hex[Int(scalar.value >> 4) & 0xf]) + String(hex[Int(scalar.value & 0xf)])
-                    }
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
     }
 }

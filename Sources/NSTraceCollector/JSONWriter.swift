@@ -1,3 +1,5 @@
+import NSTraceCore
+
 /// A small JSON encoder that writes keys in the order they are given (stable output for
 /// scripts and golden tests) with proper string escaping. No Foundation.
 public struct JSONWriter {
@@ -16,7 +18,7 @@ public struct JSONWriter {
 
     private mutating func key(_ name: String?) {
         separate()
-        if let name { text += JSONText.quoted(name) + ":" }
+        if let name { text += JSONString.quoted(name) + ":" }
     }
 
     public mutating func beginObject(_ name: String? = nil) {
@@ -43,7 +45,7 @@ public struct JSONWriter {
 
     public mutating func string(_ name: String?, _ value: String) {
         key(name)
-        text += JSONText.quoted(value)
+        text += JSONString.quoted(value)
     }
 
     public mutating func number<T: BinaryInteger>(_ name: String?, _ value: T) {
