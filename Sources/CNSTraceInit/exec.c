@@ -81,7 +81,10 @@ int nst_runtime_main(void)
 	struct nst_exec_request request;
 	char *buffer;
 	uint32_t len;
-	nst_begin(&span, "exec_read", "waiting for the exec request");
+	nst_span_start(&span, "exec_read");
+	/* nstrace sends the request before the spawn: a read that cannot block has no begin. */
+	if (!nst_message_waiting(nst_initpipe_fd))
+		nst_emit(nst_span_begin_event(&span), NST_LEVEL_DEBUG, "waiting for the exec request");
 	if (nst_message_read(nst_initpipe_fd, NST_EXEC_MSG, &buffer, &len, &error) < 0 ||
 	    nst_exec_request_parse(buffer, len, &request, &error) < 0)
 		return report(error.err ? error.err : EBADMSG, nst_span_end_event(&span), "invalid exec request: %s",

@@ -361,10 +361,11 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 	return NST_EXIT_OK;
 }
 
-/* Setup's first events: the stage span's and the bootstrap read's begin, its end and the
- * parse's end. When the bootstrap data is already waiting in the init pipe (nstrace sends it
- * before the spawn), no step before the clone of stage-1 can block, and these events are
- * written after that clone, while stage-1 works, instead of on the way to it. The first
+/* Setup's first events: the stage span's begin, the bootstrap read's end and the parse's
+ * end. When the bootstrap data is already waiting in the init pipe (nstrace sends it before
+ * the spawn), the read cannot block, so it has no begin, and no step before the clone of
+ * stage-1 can block: these events are written after that clone, while stage-1 works,
+ * instead of on the way to it. Otherwise the read's begin is written before it. The first
  * event of a process is the dear one: it builds json-c's event object and faults in its
  * code. The events keep their own times. */
 struct setup_events {
@@ -373,13 +374,15 @@ struct setup_events {
 	uint32_t len;
 };
 
-static void write_begin_events(struct setup_events *events)
+/* The stage's begin, and the read's when the read may block. */
+static void write_begin_events(struct setup_events *events, bool read_may_block)
 {
 	if (events->begun)
 		return;
 	events->begun = true;
 	nst_emit(nst_span_begin_event(&nst_tracer.stage_span), NST_LEVEL_DEBUG, "=> nsexec container setup");
-	nst_emit(nst_span_begin_event(&events->read), NST_LEVEL_DEBUG, "reading bootstrap data from the init pipe");
+	if (read_may_block)
+		nst_emit(nst_span_begin_event(&events->read), NST_LEVEL_DEBUG, "reading bootstrap data from the init pipe");
 }
 
 static void write_read_end_event(struct setup_events *events)
@@ -392,7 +395,7 @@ static void write_read_end_event(struct setup_events *events)
 /* Writes what of setup's events is not out yet. */
 static void write_setup_events(struct nst_context *context, struct setup_events *events)
 {
-	write_begin_events(events);
+	write_begin_events(events, false);
 	if (events->ended)
 		return;
 	events->ended = true;
@@ -417,9 +420,9 @@ static enum nst_outcome setup(struct nst_context *context, struct setup_events *
 	*events = (struct setup_events){ 0 };
 	nst_span_start(&events->read, "bootstrap_read");
 	if (!nst_message_waiting(context->initpipe))
-		write_begin_events(events); /* the read may block: show it before */
+		write_begin_events(events, true); /* the read may block: show it before */
 	if (nst_message_read(context->initpipe, NST_INIT_MSG, &buffer, &events->len, &error) < 0) {
-		write_begin_events(events);
+		write_begin_events(events, false);
 		events->ended = true;
 		if (error.err)
 			return nst_fail(context, nst_span_end_event(&events->read), error.err, "%s", error.text);
@@ -432,7 +435,7 @@ static enum nst_outcome setup(struct nst_context *context, struct setup_events *
 	struct nst_config *config = &context->config;
 	if (nst_bootstrap_parse(buffer, events->len, config, &error) < 0) {
 		nst_span_stop(&events->parse);
-		write_begin_events(events);
+		write_begin_events(events, false);
 		write_read_end_event(events);
 		events->ended = true;
 		event = nst_span_end_event(&events->parse);

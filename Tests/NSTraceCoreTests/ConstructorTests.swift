@@ -103,31 +103,33 @@ import Testing
     }
 
     /// An init still waiting for its bootstrap data has said so: the begin of the read is out
-    /// before the read blocks. Data already waiting cannot block, and then setup's events are
-    /// written after stage-1 is cloned; either way they carry the times of their steps.
+    /// before the read blocks. Data already waiting cannot block: the read then has only its
+    /// end, and setup's lines are written after stage-1 is cloned. Either way every line
+    /// carries the time of its step, and the lines of a process are in the order of `seq`.
     @Test(.enabled(if: canRun), arguments: [InitHarness.Sending.afterFirstLine, .beforeSpawn])
     func setupEventsKeepTheirPlaceAndTimes(sending: InitHarness.Sending) throws {
         let outcome = try InitHarness.run(message: InitHarness.message(create: NamespaceSet(rawValue: Self.flags)), sending: sending)
         #expect(outcome.initStatus == 0)
-        func event(_ step: String, _ kind: String) throws -> [String: Any] {
-            try #require(outcome.events.first { $0["step"] as? String == step && $0["kind"] as? String == kind })
+        func event(_ step: String, _ kind: String) -> [String: Any]? {
+            outcome.events.first { $0["step"] as? String == step && $0["kind"] as? String == kind }
         }
         let mono = { (event: [String: Any]) in UInt64(event["mono_ns"] as? String ?? "") ?? 0 }
-        let seq = { (event: [String: Any]) in event["seq"] as? Int ?? 0 }
-        let stage = try event("stage-0", "begin"), readBegin = try event("bootstrap_read", "begin")
-        let readEnd = try event("bootstrap_read", "end"), parse = try event("bootstrap_parse", "end")
-        let clone = try event("clone_stage1", "end")
-        #expect([stage, readBegin, readEnd, parse].map(seq) == [1, 2, 3, 4])
-        #expect(mono(stage) <= mono(readBegin))
-        #expect(mono(readEnd) - UInt64(readEnd["dur_ns"] as? Int ?? -1) == mono(readBegin))
-        #expect(mono(readEnd) <= mono(parse))
-        #expect(mono(parse) <= mono(clone) - UInt64(clone["dur_ns"] as? Int ?? -1))
+        let start = { (event: [String: Any]) in mono(event) - UInt64(event["dur_ns"] as? Int ?? -1) }
+        let stage = try #require(event("stage-0", "begin"))
+        let readEnd = try #require(event("bootstrap_read", "end"))
+        let parse = try #require(event("bootstrap_parse", "end"))
+        let clone = try #require(event("clone_stage1", "end"))
+        let readBegin = event("bootstrap_read", "begin")
+        let setup = [stage] + (readBegin.map { [$0] } ?? []) + [readEnd, parse]
+        #expect(setup.map { $0["seq"] as? Int } == Array(1...setup.count))
+        #expect(mono(stage) <= start(readEnd) && mono(readEnd) <= start(parse) && mono(parse) <= start(clone))
         if sending == .afterFirstLine {
             // The read waited for the data, and its begin was out while it did.
             #expect(outcome.wroteWhileWaiting)
-            let line = outcome.events.firstIndex { $0["step"] as? String == "bootstrap_read" }
-            #expect(line == 1)
+            #expect(readBegin.map(mono) == start(readEnd))
             #expect((readEnd["dur_ns"] as? Int ?? 0) > 0)
+        } else {
+            #expect(readBegin == nil)
         }
     }
 
