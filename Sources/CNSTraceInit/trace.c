@@ -207,12 +207,16 @@ static const char *const base_keys[] = { "level", "msg",    "v",      "trace_id"
 enum { LEVEL, MSG, VERSION, TRACE_ID, SPAN_ID, KIND, STAGE, STEP, NS_PID, SEQ, MONO_NS, WALL_NS, BASE_KEYS };
 static json_object *base_value[BASE_KEYS];
 
-static void set_base(int index, const char *value)
+static void set_base_len(int index, const char *value, size_t n)
 {
-	size_t n = strlen(value);
 	json_object_set_string_len(base_value[index], value, (int)n);
 	json_object_set_serializer(base_value[index], needs_no_escape(value, n) ? serialize_plain_string : NULL, NULL,
 				   NULL);
+}
+
+static void set_base(int index, const char *value)
+{
+	set_base_len(index, value, strlen(value));
 }
 
 /* CLOCK_MONOTONIC time of the event being built: a begin's is when its step began, an
@@ -241,7 +245,6 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 			}
 			base_value[i] = value;
 		}
-		base_value[MSG] = NULL; /* nst_attr_str replaces it whole, to check and cut it */
 	} else {
 		const char *extra[64];
 		size_t count = 0, index = 0;
@@ -315,6 +318,14 @@ static size_t cut_at_character(const char *s, size_t max)
 	return max - (start - 1) < length ? start - 1 : max;
 }
 
+/* Invalid UTF-8 made valid: every byte of a multi-byte sequence becomes '?'. */
+static void mend_utf8(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			s[i] = '?';
+}
+
 /* Trace content is untrusted input for readers: keep it valid UTF-8 and bounded. */
 void nst_attr_str(json_object *event, const char *key, const char *value)
 {
@@ -333,9 +344,7 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 	 * a page fault. */
 	char copy[MAX_STRING];
 	memcpy(copy, value, n);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
+	mend_utf8(copy, n);
 	json_object_object_add_ex(event, key, new_string(copy, n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
@@ -524,7 +533,15 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	format_message(end, text + sizeof text - end, format, args);
 
 	set_base(LEVEL, level == NST_LEVEL_FATAL ? "fatal" : "debug");
-	nst_attr_str(event, "msg", text);
+	/* The message is set in place, as the other base fields: no allocation, no lookup. */
+	size_t n = strlen(text);
+	if (n > MAX_STRING) {
+		n = cut_at_character(text, MAX_STRING);
+		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	}
+	if (!valid_utf8((const unsigned char *)text, n))
+		mend_utf8(text, n);
+	set_base_len(MSG, text, n);
 	if (nst_tracer.host_pid > 0)
 		json_object_object_add_ex(event, "pid", new_int(nst_tracer.host_pid), ADD_FLAGS);
 	json_object_set_int(base_value[NS_PID], nst_tracer.pid);

@@ -48,6 +48,7 @@ import Testing
         let outcome = try InitHarness.run(message: message.bytes)
         let fatal = try #require(outcome.fatal.first { $0["step"] as? String == "ns_open" })
         #expect(fatal["path"] as? String == "/nonexistent/?????")
+        #expect((fatal["msg"] as? String)?.contains("/nonexistent/?????") == true, "\(fatal)")
     }
 
     @Test(.enabled(if: canRun)) func acceptsRuncsWorkedExampleUnchanged() throws {
