@@ -74,7 +74,7 @@ static int write_map(struct nst_context *context, const char *file, const struct
 		return 0;
 	}
 	if (r == -EPERM && tool->len) {
-		json_object_object_add(event, "outcome", json_object_new_string("retry"));
+		nst_attr_str(event, "outcome", "retry");
 		nst_attr_int(event, "errno", EPERM);
 		nst_attr_str(event, "errno_name", "EPERM");
 		nst_emit(event, NST_LEVEL_DEBUG, "update %s got EPERM (trying %s)", path, tool->data);

@@ -67,7 +67,7 @@ static int join(struct nst_context *context, struct ns_entry *entry, int pass, b
 	nst_attr_str(event, "path", entry->path);
 	nst_attr_int(event, "pass", pass);
 	if (r == -EPERM && defer_eperm) {
-		json_object_object_add(event, "outcome", json_object_new_string("retry"));
+		nst_attr_str(event, "outcome", "retry");
 		nst_attr_int(event, "errno", EPERM);
 		nst_attr_str(event, "errno_name", "EPERM");
 		nst_emit(event, NST_LEVEL_DEBUG, "setns into %s namespace (%s): EPERM, retrying after the user namespace",

@@ -219,6 +219,82 @@ static void set_base(int index, const char *value)
 	set_base_len(index, value, strlen(value));
 }
 
+/* The fields an event has beyond the base ones. They stay in the object from one event to
+ * the next: a field the next event sets again gets its new value in place, and the others
+ * are removed just before the line is written. Replacing them all for every event cost
+ * some 6 allocations and frees an event, and in a freshly cloned stage the heap and malloc
+ * pages they touch are copy-on-write faults. Keys are string literals. */
+static struct extra {
+	const char *key;
+	json_object *value;
+	unsigned generation; /* the event that last set it */
+} extras[64]; /* more than the distinct extra keys in the sources */
+static size_t extra_count;
+static unsigned generation;
+
+static struct extra *find_extra(const char *key)
+{
+	for (size_t i = 0; i < extra_count; i++)
+		if (extras[i].key == key || strcmp(extras[i].key, key) == 0)
+			return &extras[i];
+	return NULL;
+}
+
+/* Sets key to value (taking it over), in place of whatever the key had. */
+static void add_extra(json_object *event, const char *key, json_object *value)
+{
+	if (!value || json_object_object_add_ex(event, key, value, JSON_C_OBJECT_ADD_CONSTANT_KEY) < 0)
+		return;
+	struct extra *extra = find_extra(key);
+	if (!extra && extra_count < sizeof extras / sizeof extras[0])
+		extra = &extras[extra_count++];
+	if (extra)
+		*extra = (struct extra){ key, value, generation };
+}
+
+/* The key's value if the last event left one of this type; it now belongs to this event. */
+static json_object *reuse_extra(const char *key, json_type type)
+{
+	struct extra *extra = find_extra(key);
+	if (!extra || !json_object_is_type(extra->value, type))
+		return NULL;
+	extra->generation = generation;
+	return extra->value;
+}
+
+static void set_extra_int(json_object *event, const char *key, int64_t number)
+{
+	json_object *value = reuse_extra(key, json_type_int);
+	if (value)
+		json_object_set_int64(value, number);
+	else
+		add_extra(event, key, new_int(number));
+}
+
+static void set_extra_string(json_object *event, const char *key, const char *s, size_t n)
+{
+	json_object *value = reuse_extra(key, json_type_string);
+	if (!value) {
+		add_extra(event, key, new_string(s, n));
+		return;
+	}
+	json_object_set_string_len(value, s, (int)n);
+	json_object_set_serializer(value, needs_no_escape(s, n) ? serialize_plain_string : NULL, NULL, NULL);
+}
+
+/* Removes the fields the event being written did not set. */
+static void drop_stale_extras(json_object *event)
+{
+	for (size_t i = 0; i < extra_count;) {
+		if (extras[i].generation == generation) {
+			i++;
+			continue;
+		}
+		json_object_object_del(event, extras[i].key);
+		extras[i] = extras[--extra_count];
+	}
+}
+
 /* CLOCK_MONOTONIC time of the event being built: a begin's is when its step began, an
  * end's when its step ended, which is earlier than the write if the span was stopped. */
 static uint64_t event_ns;
@@ -245,24 +321,15 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 			}
 			base_value[i] = value;
 		}
-	} else {
-		const char *extra[64];
-		size_t count = 0, index = 0;
-		json_object_object_foreach(event_object, key, value) {
-			(void)value;
-			if (index++ >= BASE_KEYS && count < sizeof extra / sizeof extra[0])
-				extra[count++] = key;
-		}
-		for (size_t i = 0; i < count; i++)
-			json_object_object_del(event_object, extra[i]);
 	}
+	generation++;
 	set_base(TRACE_ID, nst_tracer.trace_id);
 	set_base(SPAN_ID, span_id);
 	set_base(KIND, kind);
 	set_base(STAGE, nst_tracer.stage);
 	set_base(STEP, step);
 	if (parent_id && parent_id[0])
-		json_object_object_add_ex(event_object, "parent_span_id", new_string(parent_id, strlen(parent_id)), ADD_FLAGS);
+		set_extra_string(event_object, "parent_span_id", parent_id, strlen(parent_id));
 	return event_object;
 }
 
@@ -334,10 +401,10 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 	size_t n = strlen(value);
 	if (n > MAX_STRING) {
 		n = cut_at_character(value, MAX_STRING);
-		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		add_extra(event, "truncated", json_object_new_boolean(1));
 	}
 	if (valid_utf8((const unsigned char *)value, n)) {
-		json_object_object_add_ex(event, key, new_string(value, n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		set_extra_string(event, key, value, n);
 		return;
 	}
 	/* Only a string that needs mending is copied: every stack page a stage touches costs it
@@ -345,13 +412,13 @@ void nst_attr_str(json_object *event, const char *key, const char *value)
 	char copy[MAX_STRING];
 	memcpy(copy, value, n);
 	mend_utf8(copy, n);
-	json_object_object_add_ex(event, key, new_string(copy, n), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	set_extra_string(event, key, copy, n);
 }
 
 void nst_attr_int(json_object *event, const char *key, int64_t value)
 {
 	if (event)
-		json_object_object_add_ex(event, key, new_int(value), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		set_extra_int(event, key, value);
 }
 
 static void format_into(char *out, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
@@ -404,8 +471,7 @@ static void shorten_strings(json_object *event)
 		if (value && json_object_get_string_len(value) > 256) {
 			const char *text = json_object_get_string(value);
 			json_object_set_string_len(value, text, (int)cut_at_character(text, 256));
-			json_object_object_add_ex(event, "truncated", json_object_new_boolean(1),
-						  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+			add_extra(event, "truncated", json_object_new_boolean(1));
 		}
 	}
 }
@@ -537,13 +603,13 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	size_t n = strlen(text);
 	if (n > MAX_STRING) {
 		n = cut_at_character(text, MAX_STRING);
-		json_object_object_add_ex(event, "truncated", json_object_new_boolean(1), JSON_C_OBJECT_ADD_CONSTANT_KEY);
+		add_extra(event, "truncated", json_object_new_boolean(1));
 	}
 	if (!valid_utf8((const unsigned char *)text, n))
 		mend_utf8(text, n);
 	set_base_len(MSG, text, n);
 	if (nst_tracer.host_pid > 0)
-		json_object_object_add_ex(event, "pid", new_int(nst_tracer.host_pid), ADD_FLAGS);
+		set_extra_int(event, "pid", nst_tracer.host_pid);
 	json_object_set_int(base_value[NS_PID], nst_tracer.pid);
 	json_object_set_int64(base_value[SEQ], (int64_t)++nst_tracer.seq);
 	char number[24];
@@ -551,8 +617,9 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	set_base(MONO_NS, decimal(number, event_ns));
 	set_base(WALL_NS, decimal(number, wall - (now - event_ns)));
 	if (nst_tracer.lost > 0)
-		json_object_object_add_ex(event, "lost", new_int((int64_t)nst_tracer.lost), ADD_FLAGS);
+		set_extra_int(event, "lost", (int64_t)nst_tracer.lost);
 
+	drop_stale_extras(event);
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		size_t len = 0;
@@ -602,8 +669,8 @@ json_object *nst_span_end_event(const struct nst_span *span)
 	if (event) {
 		if (span->end_ns)
 			event_ns = span->end_ns;
-		json_object_object_add_ex(event, "dur_ns", new_int((int64_t)(event_ns - span->start_ns)), ADD_FLAGS);
-		json_object_object_add_ex(event, "outcome", new_string("ok", 2), ADD_FLAGS);
+		set_extra_int(event, "dur_ns", (int64_t)(event_ns - span->start_ns));
+		set_extra_string(event, "outcome", "ok", 2);
 	}
 	return event;
 }
@@ -619,9 +686,8 @@ void nst_mark_error(json_object *event, int err, const char *text)
 {
 	if (!event)
 		return;
-	json_object_object_add(event, "outcome", new_string("error", 5));
-	json_object_object_add_ex(event, "errno", new_int(err), JSON_C_OBJECT_ADD_CONSTANT_KEY);
-	json_object_object_add_ex(event, "errno_name", new_string(nst_errno_name(err), strlen(nst_errno_name(err))),
-				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	set_extra_string(event, "outcome", "error", 5);
+	set_extra_int(event, "errno", err);
+	set_extra_string(event, "errno_name", nst_errno_name(err), strlen(nst_errno_name(err)));
 	nst_attr_str(event, "error", text);
 }
