@@ -113,20 +113,28 @@ static enum nst_outcome sync_expect(struct nst_context *context, const struct ns
 	return NST_CONTINUE;
 }
 
-static void enter_stage(const char *name, int number, pid_t host_pid, const char *process_name)
+static void write_stage_begin(void)
+{
+	nst_emit(nst_span_begin_event(&nst_tracer.stage_span), NST_LEVEL_DEBUG, "~> nsexec %s", nst_tracer.stage);
+}
+
+/* `announce`: write the stage's begin now; otherwise the caller does with write_stage_begin. */
+static void enter_stage(const char *name, int number, pid_t host_pid, const char *process_name, bool announce)
 {
 	/* The new stage's span nests in the span of the stage that cloned it. */
 	memcpy(nst_tracer.stage_parent, nst_tracer.stage_span.id, sizeof nst_tracer.stage_parent);
 	nst_trace_enter_stage(name, number, host_pid);
 	prctl(PR_SET_NAME, process_name, 0, 0, 0);
-	nst_begin(&nst_tracer.stage_span, name, "~> nsexec %s", name);
+	nst_span_start(&nst_tracer.stage_span, name);
+	if (announce)
+		write_stage_begin();
 }
 
 static enum nst_outcome stage2(struct nst_context *context)
 {
 	close(context->sync_child[0]);
 	int fd = context->sync_grandchild[0];
-	enter_stage("stage-2", 2, 0, "nstrace:[2:INIT]");
+	enter_stage("stage-2", 2, 0, "nstrace:[2:INIT]", true);
 
 	struct nst_span span;
 	nst_begin(&span, "grandchild_wait", "waiting for stage-0 to release stage-2");
@@ -166,17 +174,37 @@ static enum nst_outcome stage2(struct nst_context *context)
 	return NST_CONTINUE;
 }
 
+static json_object *unshare_end_event(const struct nst_span *span, uint32_t flags, int retries)
+{
+	json_object *event = nst_span_end_event(span);
+	nst_attr_flags(event, flags);
+	nst_attr_int(event, "retries", retries);
+	return event;
+}
+
+/* What stage-1 held back (see `hold` in stage1): its begin and the unshare's end. */
+static void write_held_events(const struct nst_span *unshared, uint32_t flags, int retries)
+{
+	write_stage_begin();
+	if (unshared->step)
+		nst_emit(unshare_end_event(unshared, flags, retries), NST_LEVEL_DEBUG, "unshare remaining namespaces");
+}
+
 static enum nst_outcome stage1(struct nst_context *context)
 {
 	close(context->sync_child[1]);
 	close(context->sync_grandchild[1]);
 	int fd = context->sync_child[0];
-	enter_stage("stage-1", 1, getpid(), "nstrace:[1:CHILD]");
 	struct nst_config *config = &context->config;
 	uint32_t flags = config->cloneflags;
-	struct nst_span span;
+	/* Without joins, user or time namespace, no step before stage-2's clone can block: the
+	 * stage's begin and the unshare's end are then written once stage-0 has stage-2's pid,
+	 * while stage-0 forwards it, not on the way there. The events keep their own times. */
+	bool hold = !config->namespaces.len && !(flags & CLONE_NEWUSER) && !config->timensoffset.len;
+	enter_stage("stage-1", 1, getpid(), "nstrace:[1:CHILD]", !hold);
+	struct nst_span span, unshared = { .step = NULL };
 	json_object *event;
-	int r, retries;
+	int r, retries = 0;
 
 	bool joined = false;
 	if (config->namespaces.len && nst_join_namespaces(context, &joined) != 0)
@@ -210,14 +238,17 @@ static enum nst_outcome stage1(struct nst_context *context)
 	}
 
 	if (flags) {
-		nst_span_start(&span, "unshare");
+		nst_span_start(&unshared, "unshare");
 		r = nst_unshare(flags, &retries);
-		event = nst_span_end_event(&span);
-		nst_attr_flags(event, flags);
-		nst_attr_int(event, "retries", retries);
-		if (r < 0)
-			return nst_fail(context, event, -r, "failed to unshare remaining namespaces");
-		nst_emit(event, NST_LEVEL_DEBUG, "unshare remaining namespaces");
+		nst_span_stop(&unshared);
+		if (r < 0) {
+			if (hold)
+				write_stage_begin();
+			return nst_fail(context, unshare_end_event(&unshared, flags, retries), -r,
+					"failed to unshare remaining namespaces");
+		}
+		if (!hold)
+			nst_emit(unshare_end_event(&unshared, flags, retries), NST_LEVEL_DEBUG, "unshare remaining namespaces");
 	}
 
 	/* The kernel takes timens_offsets only before a task enters the namespace: before stage-2. */
@@ -234,10 +265,13 @@ static enum nst_outcome stage1(struct nst_context *context)
 	pid_t pid = nst_clone_parent();
 	if (pid == 0)
 		return stage2(context);
-	if (pid < 0)
-		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-2");
-	context->stage2_pid = pid;
 	nst_span_stop(&span);
+	if (pid < 0) {
+		if (hold)
+			write_held_events(&unshared, flags, retries);
+		return nst_fail(context, nst_span_end_event(&span), -pid, "unable to spawn stage-2");
+	}
+	context->stage2_pid = pid;
 
 	/* From here on the start waits for each message this stage and stage-0 pass: each is
 	 * sent before the events of the step before it are written. */
@@ -245,6 +279,8 @@ static enum nst_outcome stage1(struct nst_context *context)
 	nst_span_start(&send, "send_pid");
 	int32_t wire_pid = pid;
 	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
+	if (hold)
+		write_held_events(&unshared, flags, retries);
 	event = nst_span_end_event(&span);
 	nst_attr_int(event, "child_pid", pid);
 	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-2 (%d)", pid);
@@ -263,7 +299,31 @@ static enum nst_outcome stage1(struct nst_context *context)
 	return NST_EXIT_OK;
 }
 
-static enum nst_outcome forward_pids(struct nst_context *context)
+/* forward_pids' spans: stage-1 waits for the ack and the parent for the pids, and stage-0
+ * forwards no further until stage-1 finishes and stage-2 is released, so their events are
+ * written after that release. */
+struct pid_events {
+	bool held;
+	struct nst_span recv, send;
+	pid_t stage1_pid, stage2_pid;
+};
+
+static void write_pid_events(struct pid_events *held)
+{
+	if (!held->held)
+		return;
+	held->held = false;
+	json_object *event = nst_span_end_event(&held->recv);
+	nst_attr_int(event, "child_pid", held->stage2_pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "received stage-2 pid %d", held->stage2_pid);
+	event = nst_span_end_event(&held->send);
+	nst_attr_int(event, "stage1_pid", held->stage1_pid);
+	nst_attr_int(event, "stage2_pid", held->stage2_pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "forward stage-1 (%d) and stage-2 (%d) pids to the parent", held->stage1_pid,
+		 held->stage2_pid);
+}
+
+static enum nst_outcome forward_pids(struct nst_context *context, struct pid_events *held)
 {
 	struct nst_span span;
 	nst_span_start(&span, "recv_pid");
@@ -274,7 +334,6 @@ static enum nst_outcome forward_pids(struct nst_context *context)
 	context->stage2_pid = pid;
 	nst_span_stop(&span);
 
-	/* stage-1 waits for the ack and the parent for the pids: both go before the events. */
 	bool acked = sync_send(fd, NST_SYNC_RECVPID_ACK) >= 0;
 	struct nst_span send;
 	nst_span_start(&send, "send_pids");
@@ -285,19 +344,20 @@ static enum nst_outcome forward_pids(struct nst_context *context)
 		r = nst_write_full(context->initpipe, reply, (size_t)len);
 		nst_span_stop(&send);
 	}
+	*held = (struct pid_events){ true, span, send, context->stage1_pid, pid };
+	if (acked && r >= 0)
+		return NST_CONTINUE;
+	/* A failure is reported now, after the step before it. */
+	held->held = false;
 	json_object *event = nst_span_end_event(&span);
 	nst_attr_int(event, "child_pid", pid);
 	nst_emit(event, NST_LEVEL_DEBUG, "received stage-2 pid %d", pid);
 	if (!acked)
 		return nst_failx(context, nst_point_event("sync_stage1"), EPIPE, "failed to sync with stage-1: send pid ack");
-
 	event = nst_span_end_event(&send);
 	nst_attr_int(event, "stage1_pid", context->stage1_pid);
 	nst_attr_int(event, "stage2_pid", pid);
-	if (r < 0)
-		return nst_fail(context, event, -r, "failed to send the child pids to the parent");
-	nst_emit(event, NST_LEVEL_DEBUG, "forward stage-1 (%d) and stage-2 (%d) pids to the parent", context->stage1_pid, pid);
-	return NST_CONTINUE;
+	return nst_fail(context, event, -r, "failed to send the child pids to the parent");
 }
 
 static enum nst_outcome stage0_sync(struct nst_context *context)
@@ -305,9 +365,12 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 	int fd = context->sync_child[1];
 	struct nst_span span;
 	nst_begin(&span, "sync_stage1", "-> stage-1 synchronisation loop");
+	struct pid_events pid_events = { 0 };
 	for (bool finished = false; !finished;) {
 		uint32_t request;
 		ssize_t n = nst_read_full(fd, &request, sizeof request);
+		if (n != sizeof request || request != NST_SYNC_CHILD_FINISH)
+			write_pid_events(&pid_events); /* in order, before whatever comes next */
 		if (n < 0)
 			return nst_fail(context, nst_span_end_event(&span), (int)-n, "failed to sync with stage-1: next state");
 		if (n != sizeof request)
@@ -321,7 +384,7 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 			ack = NST_SYNC_USERMAP_ACK;
 			break;
 		case NST_SYNC_RECVPID_PLS:
-			if (forward_pids(context) != NST_CONTINUE)
+			if (forward_pids(context, &pid_events) != NST_CONTINUE)
 				return NST_EXIT_FAILED;
 			break;
 		case NST_SYNC_TIMEOFFSETS_PLS:
@@ -350,6 +413,7 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 	nst_span_start(&release, "sync_stage2");
 	int32_t stage2_pid = context->stage2_pid;
 	bool released = sync_send(fd, NST_SYNC_GRANDCHILD) >= 0 && nst_write_full(fd, &stage2_pid, sizeof stage2_pid) >= 0;
+	write_pid_events(&pid_events);
 	nst_end_ok(&span, "<- stage-1 synchronisation loop");
 	if (!released)
 		return nst_failx(context, nst_span_end_event(&release), EPIPE, "failed to sync with stage-2: release");

@@ -138,6 +138,24 @@ import Testing
         }
     }
 
+    /// Without joins stage-1 holds its first lines back until stage-2 exists; a failing
+    /// unshare must still write them, in order. The unshare fails for real: nstrace runs in a
+    /// user namespace of ours whose uts namespace limit is 0 (ENOSPC), the host's is untouched.
+    @Test(.enabled(if: canRun)) func aFailedUnshareStillWritesStageOnesHeldLines() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let trace = directory.path("trace.jsonl")
+        let script = "echo 0 > /proc/sys/user/max_uts_namespaces && exec \"$0\" run --ns uts --trace \"$1\" -- /bin/true"
+        let result = try runProgram("/usr/bin/unshare", ["--user", "--map-root-user", "/bin/sh", "-c", script, Self.nstrace, trace],
+                                    timeout: 30)
+        #expect(result.status == 125, "\(result.stderr)")
+        #expect(result.stderr.contains("cause: stage-1 unshare ENOSPC"), "\(result.stderr)")
+        let stage1 = try events(trace).filter { $0["stage"] as? String == "stage-1" }.map {
+            "\($0["kind"] ?? "") \($0["step"] ?? "") \($0["errno_name"] ?? "-")"
+        }
+        #expect(stage1 == ["begin stage-1 -", "end unshare ENOSPC", "end stage-1 ENOSPC"])
+    }
+
     /// Lines stay atomic on a pipe: a 3000-byte path is cut, the line marked, nothing lost.
     @Test(.enabled(if: canRun)) func longStringsAreTruncatedToKeepLinesUnderPipeBuf() throws {
         let directory = try TemporaryDirectory()
