@@ -31,9 +31,9 @@ static int log_fd_from_env(void)
 		return -1;
 	/* The command must not inherit it. */
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* A full pipe loses an event instead of blocking the start. */
+	/* A full pipe loses an event instead of blocking the start (nstrace's pipe comes so). */
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+	if (!(flags & O_NONBLOCK) && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	return fd;
 }

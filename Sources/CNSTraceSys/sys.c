@@ -184,13 +184,14 @@ const char *nst_errno_name(int err)
 	return strerrorname_np(err);
 }
 
-int nst_log_pipe(int fds[2], int size)
+int nst_log_pipe(int fds[2])
 {
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	fcntl(fds[0], F_SETPIPE_SZ, size);
-	return 0;
+	return pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+void nst_pipe_grow(int fd, int size)
+{
+	fcntl(fd, F_SETPIPE_SZ, size);
 }
 
 int nst_anonymous_file(const char *name)

@@ -27,9 +27,11 @@ unsigned long long nst_realtime_ns(void);
 /* "ENOENT" for ENOENT; NULL when unknown. */
 const char *nst_errno_name(int err);
 
-/* A close-on-exec pipe for the init's trace lines, its read end non-blocking and sized
- * `size` bytes if the kernel allows (best effort). 0 or -errno. */
-int nst_log_pipe(int fds[2], int size);
+/* A close-on-exec pipe for the init's trace lines, both ends non-blocking: a full pipe
+ * loses a line instead of blocking a stage. 0 or -errno. */
+int nst_log_pipe(int fds[2]);
+/* Makes the pipe hold `size` bytes if the kernel allows (best effort). */
+void nst_pipe_grow(int fd, int size);
 
 /* An anonymous, close-on-exec file (memfd) for a trace nobody asked to keep; -errno. */
 int nst_anonymous_file(const char *name);

@@ -53,6 +53,10 @@ private struct Run {
     let tracer: ParentTracer
     let root: ParentSpan
     var socket: Int32 = -1
+    var sending: [Sending] = []
+    /// The lines of the steps before the spawn are recorded once it is done (or failed):
+    /// until then every µs the parent spends delays the start.
+    var earlyLinesRecorded = false
     var stage0: pid_t = 0
     var stage1: pid_t = 0
     var stage2: pid_t = 0
@@ -62,10 +66,20 @@ private struct Run {
         // No pipe, no trace: a start never depends on its tracing.
         relay = launcher.traceFD >= 0 ? try? TraceRelay(output: launcher.traceFD) : nil
         tracer = ParentTracer(relay: relay, context: launcher.trace)
-        root = tracer.start("start", parent: launcher.trace.parentSpanID, announce: true, "starting \(launcher.exec.arguments.first ?? "")")
+        root = tracer.start("start", parent: launcher.trace.parentSpanID)  // its begin: recordEarlyLines
     }
 
-    private func fail(_ span: ParentSpan, _ errno: Errno?, _ message: String) -> LaunchFailure {
+    /// The start's begin and the ends of the sends before the spawn, with their own times;
+    /// recorded before the relay learns that the init runs, they go before every stage line.
+    private mutating func recordEarlyLines() {
+        guard !earlyLinesRecorded else { return }
+        earlyLinesRecorded = true
+        tracer.announce(root, "starting \(launcher.exec.arguments.first ?? "")")
+        for message in sending where message.sentAt != nil { recordSent(message) }
+    }
+
+    private mutating func fail(_ span: ParentSpan, _ errno: Errno?, _ message: String) -> LaunchFailure {
+        recordEarlyLines()
         let text = errno.map { "\(message): \($0)" } ?? message
         tracer.fail(span, errno: errno, text)
         tracer.fail(root, errno: errno, text, fatal: false)
@@ -113,13 +127,13 @@ private struct Run {
         // environment) is sent once the init runs and reads.
         let bootstrap = launcher.bootstrap.message.bytes
         let exec = launcher.exec.message.bytes
-        var sending = [
+        sending = [
             Sending(step: "send_bootstrap", bytes: bootstrap, what: "bootstrap data"),
             Sending(step: "send_exec", bytes: exec, what: "the exec request for \(launcher.exec.arguments[0])"),
         ]
         do {
             for index in sending.indices {
-                guard try send(&sending[index], waiting: false) else { break }  // keep the order
+                guard try send(index, waiting: false) else { break }  // keep the order
             }
         } catch {
             close(pair.theirs)
@@ -141,14 +155,15 @@ private struct Run {
         } catch {
             throw fail(spawn, error, "failed to spawn \(launcher.initPath)")
         }
-        relay?.closeWriteEnd()
+        recordEarlyLines()
+        relay?.initStarted()
         let pid = initProcess.pid
         socket = initProcess.socket
         stage0 = pid
         nst_forward_signals_to(pid)
         tracer.end(spawn, "spawned init \(pid)", [.int("child_pid", Int(pid))])
         for index in sending.indices where !sending[index].done {
-            _ = try send(&sending[index], waiting: true)
+            _ = try send(index, waiting: true)
         }
 
         let readPIDs = tracer.start("read_pids", parent: root.id, announce: true, "waiting for the child pids")
@@ -207,29 +222,38 @@ private struct Run {
     }
 
     /// A message on its way into the init socket, with its span.
-    private struct Sending {
+    struct Sending {
         let step: String
         let bytes: [UInt8]
         let what: String
         var span: ParentSpan?
         var offset = 0
+        var sentAt: UInt64?
         var done: Bool { offset == bytes.count }
     }
 
-    /// Sends what is left of `message`; without `waiting`, only what the socket buffer takes.
-    /// True once all of it is sent (and its span ended).
-    private mutating func send(_ message: inout Sending, waiting: Bool) throws(LaunchFailure) -> Bool {
-        let span = message.span ?? tracer.start(message.step, parent: root.id)
-        message.span = span
+    /// Sends what is left of `sending[index]`; without `waiting`, only what the socket buffer
+    /// takes. True once all of it is sent (and its span ended).
+    private mutating func send(_ index: Int, waiting: Bool) throws(LaunchFailure) -> Bool {
+        let span = sending[index].span ?? tracer.start(sending[index].step, parent: root.id)
+        sending[index].span = span
         do {
-            message.offset = try FileDescriptorIO.sendAll(socket, message.bytes, from: message.offset, waiting: waiting)
+            sending[index].offset = try FileDescriptorIO.sendAll(
+                socket, sending[index].bytes, from: sending[index].offset, waiting: waiting)
         } catch {
             // The init died early; what it said is in the trace, its status below.
-            throw initFailed(span, "failed to send \(message.what)")
+            throw initFailed(span, "failed to send \(sending[index].what)")
         }
-        guard message.done else { return false }
-        tracer.end(span, "sent \(message.what) (\(message.bytes.count) bytes)", [.int("bytes", message.bytes.count)])
+        guard sending[index].done else { return false }
+        sending[index].sentAt = nst_monotonic_ns()
+        if earlyLinesRecorded { recordSent(sending[index]) }
         return true
+    }
+
+    private func recordSent(_ message: Sending) {
+        guard let span = message.span else { return }
+        tracer.end(span, "sent \(message.what) (\(message.bytes.count) bytes)", [.int("bytes", message.bytes.count)],
+                   at: message.sentAt)
     }
 
     /// The init is gone or broken: its exit status and the trace say why.

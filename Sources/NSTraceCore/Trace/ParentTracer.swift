@@ -49,31 +49,40 @@ final class ParentTracer {
     /// Starts a span; `announce` adds a `begin` line for a step that may block.
     func start(_ step: String, parent: String?, announce: Bool = false, _ message: String = "") -> ParentSpan {
         let span = ParentSpan(id: spanIDs.next(), step: step, parentID: parent, startNanoseconds: nst_monotonic_ns())
-        if announce { emit(kind: "begin", span: span, message: message.isEmpty ? step : message) }
+        if announce { self.announce(span, message) }
         return span
     }
 
-    func end(_ span: ParentSpan, _ message: String = "", _ attributes: [Attribute] = []) {
+    /// The `begin` line of a span, at the span's start.
+    func announce(_ span: ParentSpan, _ message: String = "") {
+        emit(kind: "begin", span: span, message: message.isEmpty ? span.step : message, at: span.startNanoseconds)
+    }
+
+    /// Ends a span now, or at `time` (CLOCK_MONOTONIC ns) for a step whose line is recorded later.
+    func end(_ span: ParentSpan, _ message: String = "", _ attributes: [Attribute] = [], at time: UInt64? = nil) {
+        let time = time ?? nst_monotonic_ns()
         emit(kind: "end", span: span, message: message.isEmpty ? span.step : message, attributes: attributes,
-             duration: nst_monotonic_ns() - span.startNanoseconds)
+             duration: time - span.startNanoseconds, at: time)
     }
 
     /// Ends a span as failed. Only the step that failed is `fatal` (runc >= 1.4 shows every
     /// fatal line to the user); the spans it ends with it are not.
     func fail(_ span: ParentSpan, errno: Errno?, _ message: String, fatal: Bool = true, _ attributes: [Attribute] = []) {
+        let time = nst_monotonic_ns()
         emit(kind: "end", span: span, message: message, attributes: attributes,
-             duration: nst_monotonic_ns() - span.startNanoseconds, failure: (errno, message), fatal: fatal)
+             duration: time - span.startNanoseconds, failure: (errno, message), fatal: fatal, at: time)
     }
 
     private func emit(
         kind: String, span: ParentSpan, message: String, attributes: [Attribute] = [], duration: UInt64? = nil,
-        failure: (Errno?, String)? = nil, fatal: Bool = true
+        failure: (Errno?, String)? = nil, fatal: Bool = true, at time: UInt64
     ) {
         guard let relay else { return }
         sequence += 1
+        let wall = nst_realtime_ns() - (nst_monotonic_ns() - time)
         let record = Record(
             kind: kind, span: span, message: message, attributes: attributes, duration: duration, failure: failure,
-            fatal: fatal, sequence: sequence, monotonic: nst_monotonic_ns(), wall: nst_realtime_ns())
+            fatal: fatal, sequence: sequence, monotonic: time, wall: wall)
         relay.record { [unowned self] buffer in
             JSONLineWriter.appendLine(to: &buffer) { self.format(record, &$0) }
         }

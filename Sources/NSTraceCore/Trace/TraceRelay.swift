@@ -9,7 +9,8 @@ import CNSTraceSys
 /// set up: the stages write to a pipe, and the parent appends what it collected in one write
 /// when it has waited `flushDelayMilliseconds` for the init (a start that hangs shows in the
 /// file which step it hangs in), when the start is done (while the command runs) and at the
-/// end. The pipe is made 1 MiB so a start never fills it in between.
+/// end. The pipe is made 1 MiB so a start never fills it in between. Before the spawn it is
+/// only created: everything the parent does then delays the start.
 final class TraceRelay {
     /// The log pipe's write end, for the init's `_LIBCONTAINER_LOGPIPE`.
     private(set) var pipeWrite: Int32 = -1
@@ -27,15 +28,10 @@ final class TraceRelay {
     init(output: Int32) throws(Errno) {
         self.output = output
         var ends: [Int32] = [-1, -1]
-        let created = nst_log_pipe(&ends, 1 << 20)  // 64 KiB, if the kernel says no, holds a start too
+        let created = nst_log_pipe(&ends)
         guard created == 0 else { throw Errno(rawValue: -created) }
         pipeRead = ends[0]
         pipeWrite = ends[1]
-        var info = stat()
-        // A FIFO given as the trace file must not block the start either.
-        if fstat(output, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO {
-            _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
-        }
     }
 
     deinit {
@@ -43,8 +39,19 @@ final class TraceRelay {
         if pipeRead >= 0 { close(pipeRead) }
     }
 
-    /// Once the init has its copy: the pipe reaches EOF when the last stage is gone.
-    func closeWriteEnd() {
+    /// Once the init has its copy of the write end, while the stages work: from now on the
+    /// pipe reaches EOF when the last stage is gone.
+    func initStarted() {
+        closeWriteEnd()
+        nst_pipe_grow(pipeRead, 1 << 20)  // if the kernel says no, 64 KiB hold a start too
+        var info = stat()
+        // A FIFO given as the trace file must not block the start either.
+        if fstat(output, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO {
+            _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
+        }
+    }
+
+    private func closeWriteEnd() {
         if pipeWrite >= 0 { close(pipeWrite) }
         pipeWrite = -1
     }
@@ -79,7 +86,7 @@ final class TraceRelay {
     func record(_ render: @escaping (inout [UInt8]) -> Void) {
         var unread: Int32 = 0
         if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
-            unread = 0  // before the spawn nothing is in the pipe; at EOF all of it is read
+            unread = 0  // until initStarted, lines go before every stage line; at EOF all is read
         }
         deferred.append((pending.count + Int(unread), render))
     }
