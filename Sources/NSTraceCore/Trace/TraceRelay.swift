@@ -22,6 +22,9 @@ final class TraceRelay {
     /// recorded: after the stage lines read by that time (the collector sees a start's
     /// `start` begin line before its stages' lines, and its `start` end line after them).
     private var deferred: [(position: Int, render: (inout [UInt8]) -> Void)] = []
+    /// The first `renderedLines.count` of them, formatted ahead of the flush into `rendered`.
+    private var rendered: [UInt8] = []
+    private var renderedLines: [Range<Int>] = []
 
     static let flushDelayMilliseconds: Int32 = 50
 
@@ -91,21 +94,34 @@ final class TraceRelay {
         deferred.append((pending.count + Int(unread), render))
     }
 
+    /// Formats the parent's lines recorded so far: done where the parent would only wait, it
+    /// leaves the flush that follows the start (the command may be done by then) only copies.
+    private func render() {
+        for index in renderedLines.count..<deferred.count {
+            let start = rendered.count
+            deferred[index].render(&rendered)
+            renderedLines.append(start..<rendered.count)
+        }
+    }
+
     /// Collects what the stages wrote and appends every complete line in one write.
     func flush() {
         drain()
         if !deferred.isEmpty {
+            render()
             var merged: [UInt8] = []
-            merged.reserveCapacity(pending.count + 512 * deferred.count)
+            merged.reserveCapacity(pending.count + rendered.count)
             var copied = 0
-            for (position, render) in deferred {
+            for (line, (position, _)) in zip(renderedLines, deferred) {
                 merged += pending[copied..<position]
-                render(&merged)
+                merged += rendered[line]
                 copied = position
             }
             merged += pending[copied...]
             pending = merged
             deferred.removeAll(keepingCapacity: true)
+            rendered.removeAll(keepingCapacity: true)
+            renderedLines.removeAll(keepingCapacity: true)
         }
         guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let count = end + 1
@@ -119,8 +135,10 @@ final class TraceRelay {
         pending.removeFirst(count)
     }
 
-    /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`.
+    /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`;
+    /// formats the parent's lines first, as the stages run on without it.
     func waitReadable(_ fd: Int32) {
+        render()
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
         while true {
             let ready = poll(&fds, 1, Self.flushDelayMilliseconds)
