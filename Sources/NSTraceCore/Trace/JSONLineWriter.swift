@@ -1,5 +1,5 @@
 /// Appends one JSON object and its newline to a byte buffer, keys in insertion order, strings
-/// escaped by `JSONString`.
+/// escaped by `JSONString`. Keys are our own literals and need no escaping.
 public struct JSONLineWriter {
     private var bytes: [UInt8]
     /// Where this object starts in `bytes`: a key after the first needs a comma.
@@ -17,39 +17,46 @@ public struct JSONLineWriter {
         swap(&writer.bytes, &buffer)
         writer.bytes.append(UInt8(ascii: "{"))
         build(&writer)
-        writer.bytes += [UInt8(ascii: "}"), UInt8(ascii: "\n")]
+        writer.bytes.append(UInt8(ascii: "}"))
+        writer.bytes.append(UInt8(ascii: "\n"))
         swap(&writer.bytes, &buffer)
     }
 
-    private mutating func key(_ key: String) {
+    private mutating func key(_ key: StaticString) {
         if bytes.count > start + 1 { bytes.append(UInt8(ascii: ",")) }
-        appendString(key)
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func add(_ name: String, _ value: String) {
+    public mutating func add(_ name: StaticString, _ value: String) {
         key(name)
-        appendString(value)
+        JSONString.append(value, to: &bytes)
     }
 
-    public mutating func add(_ name: String, _ value: Int64) {
+    /// `first` and `second` as one string.
+    public mutating func add(_ name: StaticString, _ first: String, _ second: String) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        JSONString.appendEscaped(first, to: &bytes)
+        JSONString.appendEscaped(second, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func add(_ name: StaticString, _ value: Int64) {
         key(name)
         appendDecimal(value)
     }
 
-    public mutating func add(_ name: String, _ value: Int) { add(name, Int64(value)) }
+    public mutating func add(_ name: StaticString, _ value: Int) { add(name, Int64(value)) }
 
     /// A number as a JSON string (`"mono_ns":"123"`): jq would round a 19-digit number.
-    public mutating func addQuoted(_ name: String, _ value: UInt64) {
+    public mutating func addQuoted(_ name: StaticString, _ value: UInt64) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
         appendDigits(value)
         bytes.append(UInt8(ascii: "\""))
-    }
-
-    public mutating func add(_ name: String, _ value: Bool) {
-        key(name)
-        bytes += value ? Array("true".utf8) : Array("false".utf8)
     }
 
     private mutating func appendDecimal(_ value: Int64) {
@@ -68,9 +75,5 @@ public struct JSONLineWriter {
             } while value > 0
             bytes.append(contentsOf: digits[index...])
         }
-    }
-
-    private mutating func appendString(_ text: String) {
-        JSONString.append(text, to: &bytes)
     }
 }

@@ -6,6 +6,12 @@ public enum JSONString {
     /// Appends `text`, quoted, to `bytes`.
     public static func append(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
+        appendEscaped(text, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `text` escaped, without quotes.
+    public static func appendEscaped(_ text: String, to bytes: inout [UInt8]) {
         var text = text
         text.withUTF8 { utf8 in
             // Runs that need no escape (nearly all of the text) go in whole.
@@ -31,7 +37,6 @@ public enum JSONString {
             }
             bytes.append(contentsOf: utf8[start...])
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `text` as a JSON string literal, quotes included.

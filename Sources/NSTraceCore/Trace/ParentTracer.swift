@@ -11,10 +11,11 @@ public struct ParentSpan: Sendable {
     public let startNanoseconds: UInt64
 }
 
-/// Builds the parent's own trace lines (schema v1, docs/trace-format.md). A span's line is
-/// recorded when it happens and formatted when the relay writes (see `TraceRelay` for when):
-/// formatting costs tens of µs the first time, which before the spawn would delay the start
-/// and later costs nothing, as the parent is waiting for the stages then.
+/// Builds the parent's own trace lines (schema v1, docs/trace-format.md), formatted when they
+/// happen; the relay puts them among the stages' lines. Nothing is formatted before the spawn
+/// (see `Launcher`), and nothing here needs the Swift runtime to build type metadata or look
+/// up conformances at run time: in a static binary such a lookup scans every conformance
+/// record, and the first line cost some 90k instructions that way.
 final class ParentTracer {
     private let relay: TraceRelay?
     let context: TraceContext
@@ -28,22 +29,12 @@ final class ParentTracer {
         self.context = context
     }
 
-    enum Attribute {
-        case string(String, String)
-        case int(String, Int)
-    }
+    /// A step attribute: an integer under one of our own keys.
+    struct Attribute {
+        let key: StaticString
+        let value: Int
 
-    private struct Record {
-        let kind: String
-        let span: ParentSpan
-        let message: String
-        let attributes: [Attribute]
-        let duration: UInt64?
-        let failure: (Errno?, String)?
-        let fatal: Bool
-        let sequence: Int
-        let monotonic: UInt64
-        let wall: UInt64
+        static func int(_ key: StaticString, _ value: Int) -> Attribute { Attribute(key: key, value: value) }
     }
 
     /// Starts a span; `announce` adds a `begin` line for a step that may block.
@@ -80,45 +71,35 @@ final class ParentTracer {
         guard let relay else { return }
         sequence += 1
         let wall = nst_realtime_ns() - (nst_monotonic_ns() - time)
-        let record = Record(
-            kind: kind, span: span, message: message, attributes: attributes, duration: duration, failure: failure,
-            fatal: fatal, sequence: sequence, monotonic: time, wall: wall)
-        relay.record { [unowned self] buffer in
-            JSONLineWriter.appendLine(to: &buffer) { self.format(record, &$0) }
+        relay.record { buffer in
+            JSONLineWriter.appendLine(to: &buffer) { json in
+                json.add("level", failure != nil && fatal ? "fatal" : "debug")
+                json.add("msg", messagePrefix, message)
+                json.add("v", 1)
+                json.add("trace_id", context.traceID)
+                json.add("span_id", span.id)
+                if let parent = span.parentID { json.add("parent_span_id", parent) }
+                json.add("kind", kind)
+                json.add("stage", "parent")
+                json.add("step", span.step)
+                json.add("pid", Int(pid))
+                json.add("ns_pid", Int(pid))
+                json.add("seq", sequence)
+                json.addQuoted("mono_ns", time)
+                json.addQuoted("wall_ns", wall)
+                if let duration {
+                    json.add("dur_ns", Int64(duration))
+                    json.add("outcome", failure == nil ? "ok" : "error")
+                }
+                if let (errno, text) = failure {
+                    json.add("errno", Int(errno?.rawValue ?? 0))
+                    json.add("errno_name", errno?.name ?? "none")
+                    json.add("error", text)
+                }
+                for attribute in attributes { json.add(attribute.key, attribute.value) }
+            }
         }
     }
 
     private lazy var messagePrefix = "nstrace[\(pid)]: "
-
-    private func format(_ record: Record, _ json: inout JSONLineWriter) {
-        json.add("level", record.failure != nil && record.fatal ? "fatal" : "debug")
-        json.add("msg", messagePrefix + record.message)
-        json.add("v", 1)
-        json.add("trace_id", context.traceID)
-        json.add("span_id", record.span.id)
-        if let parent = record.span.parentID { json.add("parent_span_id", parent) }
-        json.add("kind", record.kind)
-        json.add("stage", "parent")
-        json.add("step", record.span.step)
-        json.add("pid", Int(pid))
-        json.add("ns_pid", Int(pid))
-        json.add("seq", record.sequence)
-        json.addQuoted("mono_ns", record.monotonic)
-        json.addQuoted("wall_ns", record.wall)
-        if let duration = record.duration {
-            json.add("dur_ns", Int64(duration))
-            json.add("outcome", record.failure == nil ? "ok" : "error")
-        }
-        if let (errno, text) = record.failure {
-            json.add("errno", Int(errno?.rawValue ?? 0))
-            json.add("errno_name", errno?.name ?? "none")
-            json.add("error", text)
-        }
-        for attribute in record.attributes {
-            switch attribute {
-            case let .string(key, value): json.add(key, value)
-            case let .int(key, value): json.add(key, value)
-            }
-        }
-    }
 }

@@ -18,13 +18,14 @@ final class TraceRelay {
     private let output: Int32
     /// The stages' lines read so far and not written yet: whole lines after each drain.
     private var pending: [UInt8] = []
-    /// The parent's lines since the last flush, rendered then and put where they were
-    /// recorded: after the stage lines read by that time (the collector sees a start's
-    /// `start` begin line before its stages' lines, and its `start` end line after them).
-    private var deferred: [(position: Int, render: (inout [UInt8]) -> Void)] = []
-    /// The first `renderedLines.count` of them, formatted ahead of the flush into `rendered`.
-    private var rendered: [UInt8] = []
-    private var renderedLines: [Range<Int>] = []
+    /// The parent's lines since the last flush, each to go where it was recorded: after the
+    /// first `parentLinePositions[i]` bytes of stage lines (the collector sees a start's `start`
+    /// begin line before its stages' lines, and its `start` end line after them). Line i ends
+    /// at `parentLineEnds[i]` in `parentLines`. Arrays of Int and UInt8 only: their metadata
+    /// is built into the runtime, where a tuple or closure element type is made at run time.
+    private var parentLines: [UInt8] = []
+    private var parentLineEnds: [Int] = []
+    private var parentLinePositions: [Int] = []
 
     static let flushDelayMilliseconds: Int32 = 50
 
@@ -82,46 +83,40 @@ final class TraceRelay {
         return false
     }
 
-    /// Records a line of the parent's, after every line the stages have written so far;
-    /// `render` appends it to the output at the next flush. The stages' lines stay in the pipe until then: its
-    /// byte count says where this line goes, and every stage line is one atomic write, so
+    /// Records a line of the parent's, which `format` appends, to go after every line the
+    /// stages have written so far. The stages' lines stay in the pipe until the next flush:
+    /// its byte count says where this line goes, and every stage line is one atomic write, so
     /// the count falls between lines. Reading them here cost the start some 60 µs.
-    func record(_ render: @escaping (inout [UInt8]) -> Void) {
+    func record(_ format: (inout [UInt8]) -> Void) {
         var unread: Int32 = 0
         if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
             unread = 0  // until initStarted, lines go before every stage line; at EOF all is read
         }
-        deferred.append((pending.count + Int(unread), render))
-    }
-
-    /// Formats the parent's lines recorded so far: done where the parent would only wait, it
-    /// leaves the flush that follows the start (the command may be done by then) only copies.
-    private func render() {
-        for index in renderedLines.count..<deferred.count {
-            let start = rendered.count
-            deferred[index].render(&rendered)
-            renderedLines.append(start..<rendered.count)
-        }
+        parentLinePositions.append(pending.count + Int(unread))
+        format(&parentLines)
+        parentLineEnds.append(parentLines.count)
     }
 
     /// Collects what the stages wrote and appends every complete line in one write.
     func flush() {
         drain()
-        if !deferred.isEmpty {
-            render()
+        if !parentLineEnds.isEmpty {
             var merged: [UInt8] = []
-            merged.reserveCapacity(pending.count + rendered.count)
+            merged.reserveCapacity(pending.count + parentLines.count)
             var copied = 0
-            for (line, (position, _)) in zip(renderedLines, deferred) {
+            var lineStart = 0
+            for index in parentLineEnds.indices {
+                let position = parentLinePositions[index]
                 merged += pending[copied..<position]
-                merged += rendered[line]
+                merged += parentLines[lineStart..<parentLineEnds[index]]
                 copied = position
+                lineStart = parentLineEnds[index]
             }
             merged += pending[copied...]
             pending = merged
-            deferred.removeAll(keepingCapacity: true)
-            rendered.removeAll(keepingCapacity: true)
-            renderedLines.removeAll(keepingCapacity: true)
+            parentLines.removeAll(keepingCapacity: true)
+            parentLineEnds.removeAll(keepingCapacity: true)
+            parentLinePositions.removeAll(keepingCapacity: true)
         }
         guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let count = end + 1
@@ -135,13 +130,11 @@ final class TraceRelay {
         pending.removeFirst(count)
     }
 
-    /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`;
-    /// formats the parent's lines first, as the stages run on without it.
+    /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`.
     func waitReadable(_ fd: Int32) {
-        render()
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)  // not an array: see parentLines
         while true {
-            let ready = poll(&fds, 1, Self.flushDelayMilliseconds)
+            let ready = poll(&readable, 1, Self.flushDelayMilliseconds)
             if ready > 0 || (ready < 0 && errno != EINTR) { return }
             if ready == 0 { flush() }
         }
@@ -156,8 +149,8 @@ final class TraceRelay {
         while drain() {
             let now = nst_monotonic_ns()
             guard now < deadline else { break }
-            var fds = [pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, Int32((deadline - now) / 1_000_000) + 1)
+            var readable = pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0)
+            _ = poll(&readable, 1, Int32((deadline - now) / 1_000_000) + 1)
         }
         flush()
     }
