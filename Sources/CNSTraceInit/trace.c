@@ -207,16 +207,34 @@ static const char *const base_keys[] = { "level", "msg",    "v",      "trace_id"
 enum { LEVEL, MSG, VERSION, TRACE_ID, SPAN_ID, KIND, STAGE, STEP, NS_PID, SEQ, MONO_NS, WALL_NS, BASE_KEYS };
 static json_object *base_value[BASE_KEYS];
 
+/* Whether a base value has json-c's escaping serializer (new_string("") starts them plain). */
+static bool base_escaped[BASE_KEYS];
+
 static void set_base_len(int index, const char *value, size_t n)
 {
 	json_object_set_string_len(base_value[index], value, (int)n);
-	json_object_set_serializer(base_value[index], needs_no_escape(value, n) ? serialize_plain_string : NULL, NULL,
-				   NULL);
+	bool escaped = !needs_no_escape(value, n);
+	if (escaped != base_escaped[index]) {
+		json_object_set_serializer(base_value[index], escaped ? NULL : serialize_plain_string, NULL, NULL);
+		base_escaped[index] = escaped;
+	}
 }
 
 static void set_base(int index, const char *value)
 {
 	set_base_len(index, value, strlen(value));
+}
+
+/* For a value whose pointer names its content, a literal or the trace id (which never
+ * changes): an event that sets what the last one did skips the work. */
+static const char *base_literal[BASE_KEYS];
+
+static void set_base_literal(int index, const char *value)
+{
+	if (base_literal[index] == value)
+		return;
+	set_base(index, value);
+	base_literal[index] = value;
 }
 
 /* The fields an event has beyond the base ones. They stay in the object from one event to
@@ -323,11 +341,11 @@ json_object *nst_event(const char *kind, const char *step, const char *span_id, 
 		}
 	}
 	generation++;
-	set_base(TRACE_ID, nst_tracer.trace_id);
+	set_base_literal(TRACE_ID, nst_tracer.trace_id);
 	set_base(SPAN_ID, span_id);
-	set_base(KIND, kind);
-	set_base(STAGE, nst_tracer.stage);
-	set_base(STEP, step);
+	set_base_literal(KIND, kind);
+	set_base_literal(STAGE, nst_tracer.stage);
+	set_base_literal(STEP, step);
 	if (parent_id && parent_id[0])
 		set_extra_string(event_object, "parent_span_id", parent_id, strlen(parent_id));
 	return event_object;
@@ -598,7 +616,7 @@ void nst_emitv(json_object *event, enum nst_level level, const char *format, va_
 	char *end = stpcpy(text, nst_tracer.msg_prefix);
 	format_message(end, text + sizeof text - end, format, args);
 
-	set_base(LEVEL, level == NST_LEVEL_FATAL ? "fatal" : "debug");
+	set_base_literal(LEVEL, level == NST_LEVEL_FATAL ? "fatal" : "debug");
 	/* The message is set in place, as the other base fields: no allocation, no lookup. */
 	size_t n = strlen(text);
 	if (n > MAX_STRING) {

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +195,52 @@ int nst_log_pipe(int fds[2])
 void nst_pipe_grow(int fd, int size)
 {
 	fcntl(fd, F_SETPIPE_SZ, size);
+}
+
+static void write_pieces(int fd, struct iovec *pieces, int count)
+{
+	while (count > 0) {
+		ssize_t n = writev(fd, pieces, count); /* at most 129: below IOV_MAX */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (; count > 0 && (size_t)n >= pieces->iov_len; pieces++, count--)
+			n -= (ssize_t)pieces->iov_len;
+		if (count > 0) {
+			pieces->iov_base = (char *)pieces->iov_base + n;
+			pieces->iov_len -= (size_t)n;
+		}
+	}
+}
+
+void nst_write_merged(int fd, const void *stage, size_t stage_len, const void *lines, const long *line_ends,
+		      const long *positions, size_t count)
+{
+	struct iovec pieces[2 * 64 + 1];
+	int used = 0;
+	size_t copied = 0, line_start = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t position = (size_t)positions[i] < stage_len ? (size_t)positions[i] : stage_len;
+		if (position > copied) {
+			pieces[used++] = (struct iovec){ (char *)stage + copied, position - copied };
+			copied = position;
+		}
+		pieces[used++] = (struct iovec){ (char *)lines + line_start, (size_t)line_ends[i] - line_start };
+		line_start = (size_t)line_ends[i];
+		if (used >= (int)(sizeof pieces / sizeof pieces[0]) - 2) { /* a start has some 15 lines of ours */
+			write_pieces(fd, pieces, used);
+			used = 0;
+		}
+	}
+	if (stage_len > copied)
+		pieces[used++] = (struct iovec){ (char *)stage + copied, stage_len - copied };
+	write_pieces(fd, pieces, used);
+}
+
+void nst_keep_heap(void)
+{
+	mallopt(M_TRIM_THRESHOLD, INT_MAX);
 }
 
 int nst_anonymous_file(const char *name)

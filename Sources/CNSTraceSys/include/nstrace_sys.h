@@ -33,6 +33,17 @@ int nst_log_pipe(int fds[2]);
 /* Makes the pipe hold `size` bytes if the kernel allows (best effort). */
 void nst_pipe_grow(int fd, int size);
 
+/* Writes `count` lines of `lines` (line i ends at line_ends[i]) among the first `stage_len`
+ * bytes of `stage`, line i after the first positions[i] of them, in one writev(2) (more
+ * only after a short write), copying nothing. A full FIFO or disk loses the rest. Built in C:
+ * in Swift the iovec array made the runtime build its type's metadata at the first flush. */
+void nst_write_merged(int fd, const void *stage, size_t stage_len, const void *lines, const long *line_ends,
+		      const long *positions, size_t count);
+
+/* Stops glibc from returning freed heap to the kernel (mallopt M_TRIM_THRESHOLD) for a
+ * process that exits soon anyway. */
+void nst_keep_heap(void);
+
 /* An anonymous, close-on-exec file (memfd) for a trace nobody asked to keep; -errno. */
 int nst_anonymous_file(const char *name);
 

@@ -16,13 +16,17 @@ final class TraceRelay {
     private(set) var pipeWrite: Int32 = -1
     private var pipeRead: Int32 = -1
     private let output: Int32
-    /// The stages' lines read so far and not written yet: whole lines after each drain.
-    private var pending: [UInt8] = []
+    /// The stages' lines read so far and not written yet: `pendingCount` bytes at `pending`,
+    /// read straight into this buffer (no chunk to copy from), which grows as needed.
+    private var pending: UnsafeMutableRawPointer?
+    private var pendingCount = 0
+    private var pendingCapacity = 0
     /// The parent's lines since the last flush, each to go where it was recorded: after the
     /// first `parentLinePositions[i]` bytes of stage lines (the collector sees a start's `start`
     /// begin line before its stages' lines, and its `start` end line after them). Line i ends
     /// at `parentLineEnds[i]` in `parentLines`. Arrays of Int and UInt8 only: their metadata
     /// is built into the runtime, where a tuple or closure element type is made at run time.
+    /// A flush writes both buffers' pieces in one writev(2), copying neither.
     private var parentLines: [UInt8] = []
     private var parentLineEnds: [Int] = []
     private var parentLinePositions: [Int] = []
@@ -41,6 +45,7 @@ final class TraceRelay {
     deinit {
         if pipeWrite >= 0 { close(pipeWrite) }
         if pipeRead >= 0 { close(pipeRead) }
+        free(pending)
     }
 
     /// Once the init has its copy of the write end, while the stages work: from now on the
@@ -60,19 +65,21 @@ final class TraceRelay {
         pipeWrite = -1
     }
 
-    /// Allocated at the first read, after the spawn; one page, as every page touched costs a fault.
-    private lazy var chunk = [UInt8](repeating: 0, count: 4 << 10)
-
     /// Reads what the pipe holds now; false once it is at EOF.
     @discardableResult
     private func drain() -> Bool {
         while pipeRead >= 0 {
-            let got = chunk.withUnsafeMutableBytes { read(pipeRead, $0.baseAddress, $0.count) }
+            if pendingCapacity - pendingCount < 4 << 10 {
+                // A start's lines take some 12 KiB: one allocation, after the spawn (everything
+                // before it delays the start), then doubling for a start that writes more.
+                let capacity = max(32 << 10, pendingCapacity * 2)
+                guard let grown = realloc(pending, capacity) else { return true }
+                pending = grown
+                pendingCapacity = capacity
+            }
+            let got = read(pipeRead, pending! + pendingCount, pendingCapacity - pendingCount)
             if got > 0 {
-                // A start's lines take some 20 KiB: reserved at the first read, after the
-                // spawn, as everything before the spawn delays the start.
-                if pending.capacity == 0 { pending.reserveCapacity(32 << 10) }
-                pending += chunk[..<got]
+                pendingCount += got
             } else if got == 0 {
                 close(pipeRead)
                 pipeRead = -1
@@ -92,42 +99,35 @@ final class TraceRelay {
         if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
             unread = 0  // until initStarted, lines go before every stage line; at EOF all is read
         }
-        parentLinePositions.append(pending.count + Int(unread))
+        parentLinePositions.append(pendingCount + Int(unread))
         format(&parentLines)
         parentLineEnds.append(parentLines.count)
     }
 
-    /// Collects what the stages wrote and appends every complete line in one write.
+    /// Collects what the stages wrote and appends every complete line, theirs and ours in
+    /// their places, in one writev(2).
     func flush() {
         drain()
-        if !parentLineEnds.isEmpty {
-            var merged: [UInt8] = []
-            merged.reserveCapacity(pending.count + parentLines.count)
-            var copied = 0
-            var lineStart = 0
-            for index in parentLineEnds.indices {
-                let position = parentLinePositions[index]
-                merged += pending[copied..<position]
-                merged += parentLines[lineStart..<parentLineEnds[index]]
-                copied = position
-                lineStart = parentLineEnds[index]
+        // Stage lines end in a newline; a partial one (a stage still writing) waits.
+        var complete = pendingCount
+        while complete > 0 && pending!.load(fromByteOffset: complete - 1, as: UInt8.self) != UInt8(ascii: "\n") {
+            complete -= 1
+        }
+        parentLines.withUnsafeBytes { lines in
+            parentLineEnds.withUnsafeBufferPointer { ends in
+                parentLinePositions.withUnsafeBufferPointer { positions in
+                    nst_write_merged(output, pending, complete, lines.baseAddress, ends.baseAddress, positions.baseAddress,
+                                     ends.count)
+                }
             }
-            merged += pending[copied...]
-            pending = merged
-            parentLines.removeAll(keepingCapacity: true)
-            parentLineEnds.removeAll(keepingCapacity: true)
-            parentLinePositions.removeAll(keepingCapacity: true)
         }
-        guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
-        let count = end + 1
-        var offset = 0
-        while offset < count {
-            let written = pending.withUnsafeBytes { write(output, $0.baseAddress! + offset, count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }  // a full FIFO or a full disk: the lines are lost, not the start
-            offset += written
+        parentLines.removeAll(keepingCapacity: true)
+        parentLineEnds.removeAll(keepingCapacity: true)
+        parentLinePositions.removeAll(keepingCapacity: true)
+        if complete > 0 {
+            pendingCount -= complete
+            if pendingCount > 0 { memmove(pending!, pending! + complete, pendingCount) }
         }
-        pending.removeFirst(count)
     }
 
     /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`.
