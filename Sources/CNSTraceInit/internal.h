@@ -108,6 +108,7 @@ void nst_mark_error(json_object *event, int err, const char *text);
 
 int nst_getenv_int(const char *name, int *ret);
 ssize_t nst_read_full(int fd, void *buf, size_t len);  /* bytes read; < len at EOF; -errno */
+bool nst_sync_waiting(int fd, uint32_t value);         /* value is already in socket fd: reading it cannot block */
 int nst_write_full(int fd, const void *buf, size_t len);
 int nst_write_file(const char *path, const char *data, size_t len);
 pid_t nst_clone_parent(void);

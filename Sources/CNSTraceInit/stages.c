@@ -113,6 +113,17 @@ static enum nst_outcome sync_expect(struct nst_context *context, const struct ns
 	return NST_CONTINUE;
 }
 
+/* Called right after waking the process the start waits for (the clone of stage-1, a sync
+ * message): a stage with trace lines still to write gives up the CPU first. The kernel
+ * mostly puts the woken process on this CPU, where it would wait for our lines (a stage's
+ * first line alone takes some 20 µs: it faults in json-c's pages); without tracing there
+ * is nothing to wait for. */
+static void yield_to_woken(void)
+{
+	if (nst_tracer.fd >= 0)
+		sched_yield();
+}
+
 static void write_stage_begin(void)
 {
 	nst_emit(nst_span_begin_event(&nst_tracer.stage_span), NST_LEVEL_DEBUG, "~> nsexec %s", nst_tracer.stage);
@@ -188,6 +199,17 @@ static void write_held_events(const struct nst_span *unshared, uint32_t flags, i
 	write_stage_begin();
 	if (unshared->step)
 		nst_emit(unshare_end_event(unshared, flags, retries), NST_LEVEL_DEBUG, "unshare remaining namespaces");
+}
+
+/* The events up to stage-2's clone: those held back (when `hold`) and the clone's end. */
+static void write_clone_events(bool hold, const struct nst_span *unshared, uint32_t flags, int retries,
+			       const struct nst_span *clone, pid_t pid)
+{
+	if (hold)
+		write_held_events(unshared, flags, retries);
+	json_object *event = nst_span_end_event(clone);
+	nst_attr_int(event, "child_pid", pid);
+	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-2 (%d)", pid);
 }
 
 static enum nst_outcome stage1(struct nst_context *context)
@@ -274,24 +296,30 @@ static enum nst_outcome stage1(struct nst_context *context)
 	context->stage2_pid = pid;
 
 	/* From here on the start waits for each message this stage and stage-0 pass: each is
-	 * sent before the events of the step before it are written. */
+	 * sent before the events of the step before it are written. stage-0, woken by the pid,
+	 * usually runs on this CPU and acks before this stage runs again; the wait for the ack
+	 * then cannot block, has no begin, and the events wait until stage-0 has the finish
+	 * message too (it releases stage-2 on it). */
 	struct nst_span send;
 	nst_span_start(&send, "send_pid");
 	int32_t wire_pid = pid;
 	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
-	if (hold)
-		write_held_events(&unshared, flags, retries);
-	event = nst_span_end_event(&span);
-	nst_attr_int(event, "child_pid", pid);
-	nst_emit(event, NST_LEVEL_DEBUG, "spawn stage-2 (%d)", pid);
-	if (!sent)
-		return nst_failx(context, nst_span_end_event(&send), EPIPE, "failed to sync with stage-0: send stage-2 pid");
-	nst_emit(nst_span_begin_event(&send), NST_LEVEL_DEBUG, "request stage-0 to forward stage-2 pid (%d)", pid);
+	yield_to_woken();
+	bool acked = sent && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK);
+	if (!acked) {
+		write_clone_events(hold, &unshared, flags, retries, &span, pid);
+		if (!sent)
+			return nst_failx(context, nst_span_end_event(&send), EPIPE, "failed to sync with stage-0: send stage-2 pid");
+		nst_emit(nst_span_begin_event(&send), NST_LEVEL_DEBUG, "request stage-0 to forward stage-2 pid (%d)", pid);
+	}
 	if (sync_expect(context, &send, fd, NST_SYNC_RECVPID_ACK, "stage-0") != NST_CONTINUE)
 		return NST_EXIT_FAILED;
 	nst_span_stop(&send);
 
 	bool finished = sync_send(fd, NST_SYNC_CHILD_FINISH) >= 0;
+	yield_to_woken();
+	if (acked)
+		write_clone_events(hold, &unshared, flags, retries, &span, pid);
 	nst_end_ok(&send, "stage-0 forwarded the pids");
 	if (!finished)
 		return nst_failx(context, nst_point_event("sync_stage0"), EPIPE, "failed to signal completion to stage-0");
@@ -413,6 +441,7 @@ static enum nst_outcome stage0_sync(struct nst_context *context)
 	nst_span_start(&release, "sync_stage2");
 	int32_t stage2_pid = context->stage2_pid;
 	bool released = sync_send(fd, NST_SYNC_GRANDCHILD) >= 0 && nst_write_full(fd, &stage2_pid, sizeof stage2_pid) >= 0;
+	yield_to_woken();
 	write_pid_events(&pid_events);
 	nst_end_ok(&span, "<- stage-1 synchronisation loop");
 	if (!released)
@@ -566,6 +595,7 @@ enum nst_outcome nst_stage0(struct nst_context *context)
 	if (pid == 0)
 		return stage1(context);
 	nst_span_stop(&span);
+	yield_to_woken();
 	write_setup_events(context, &events);
 	nst_trace_enter_stage("stage-0", 0, getpid());
 	if (pid < 0)

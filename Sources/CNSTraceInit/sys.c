@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -55,6 +56,12 @@ int nst_write_full(int fd, const void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+bool nst_sync_waiting(int fd, uint32_t value)
+{
+	uint32_t waiting;
+	return recv(fd, &waiting, sizeof waiting, MSG_PEEK | MSG_DONTWAIT) == sizeof waiting && waiting == value;
 }
 
 /* One write() of the whole buffer: /proc map files must be written in one go. */
