@@ -71,16 +71,22 @@ final class ParentTracer {
         guard let relay else { return }
         sequence += 1
         let wall = nst_realtime_ns() - (nst_monotonic_ns() - time)
-        relay.record { buffer in
-            JSONLineWriter.appendLine(to: &buffer) { json in
-                json.add("level", failure != nil && fatal ? "fatal" : "debug")
+        let level = failure != nil && fatal ? "fatal" : "debug"
+        let outcome = failure == nil ? "ok" : "error"
+        let errnoName = failure.map { $0.0?.name ?? "none" } ?? ""
+        let strings = level.utf8.count + messagePrefix.utf8.count + message.utf8.count + context.traceID.utf8.count
+            + span.id.utf8.count + (span.parentID?.utf8.count ?? 0) + kind.utf8.count + 6 + span.step.utf8.count
+            + outcome.utf8.count + errnoName.utf8.count + (failure?.1.utf8.count ?? 0)
+        relay.record(upTo: JSONLineWriter.room(strings: strings, fields: 20 + attributes.count)) { base, capacity in
+            JSONLineWriter.write(at: base, capacity: capacity) { json in
+                json.add("level", plain: level)
                 json.add("msg", messagePrefix, message)
                 json.add("v", 1)
-                json.add("trace_id", context.traceID)
-                json.add("span_id", span.id)
+                json.add("trace_id", context.traceID)  // from TRACEPARENT: escaped like all input
+                json.add("span_id", plain: span.id)
                 if let parent = span.parentID { json.add("parent_span_id", parent) }
-                json.add("kind", kind)
-                json.add("stage", "parent")
+                json.add("kind", plain: kind)
+                json.add("stage", plain: "parent")
                 json.add("step", span.step)
                 json.add("pid", Int(pid))
                 json.add("ns_pid", Int(pid))
@@ -89,11 +95,11 @@ final class ParentTracer {
                 json.addQuoted("wall_ns", wall)
                 if let duration {
                     json.add("dur_ns", Int64(duration))
-                    json.add("outcome", failure == nil ? "ok" : "error")
+                    json.add("outcome", plain: outcome)
                 }
                 if let (errno, text) = failure {
                     json.add("errno", Int(errno?.rawValue ?? 0))
-                    json.add("errno_name", errno?.name ?? "none")
+                    json.add("errno_name", errnoName)
                     json.add("error", text)
                 }
                 for attribute in attributes { json.add(attribute.key, attribute.value) }

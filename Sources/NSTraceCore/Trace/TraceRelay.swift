@@ -24,10 +24,12 @@ final class TraceRelay {
     /// The parent's lines since the last flush, each to go where it was recorded: after the
     /// first `parentLinePositions[i]` bytes of stage lines (the collector sees a start's `start`
     /// begin line before its stages' lines, and its `start` end line after them). Line i ends
-    /// at `parentLineEnds[i]` in `parentLines`. Arrays of Int and UInt8 only: their metadata
+    /// at `parentLineEnds[i]` in `parentLines`. Arrays of Int only: their metadata
     /// is built into the runtime, where a tuple or closure element type is made at run time.
     /// A flush writes both buffers' pieces in one writev(2), copying neither.
-    private var parentLines: [UInt8] = []
+    private var parentLines: UnsafeMutableRawPointer?
+    private var parentLinesCount = 0
+    private var parentLinesCapacity = 0
     private var parentLineEnds: [Int] = []
     private var parentLinePositions: [Int] = []
 
@@ -46,6 +48,7 @@ final class TraceRelay {
         if pipeWrite >= 0 { close(pipeWrite) }
         if pipeRead >= 0 { close(pipeRead) }
         free(pending)
+        free(parentLines)
     }
 
     /// Once the init has its copy of the write end, while the stages work: from now on the
@@ -90,18 +93,25 @@ final class TraceRelay {
         return false
     }
 
-    /// Records a line of the parent's, which `format` appends, to go after every line the
-    /// stages have written so far. The stages' lines stay in the pipe until the next flush:
-    /// its byte count says where this line goes, and every stage line is one atomic write, so
-    /// the count falls between lines. Reading them here cost the start some 60 µs.
-    func record(_ format: (inout [UInt8]) -> Void) {
+    /// Records a line of the parent's, which `format` writes at the pointer it gets (room for
+    /// `maxBytes`) and returns the length of, to go after every line the stages have written
+    /// so far. The stages' lines stay in the pipe until the next flush: its byte count says
+    /// where this line goes, and every stage line is one atomic write, so the count falls
+    /// between lines. Reading them here cost the start some 60 µs.
+    func record(upTo maxBytes: Int, _ format: (UnsafeMutableRawPointer, Int) -> Int) {
+        if parentLinesCapacity - parentLinesCount < maxBytes {
+            let capacity = max(16 << 10, 2 * parentLinesCapacity, parentLinesCount + maxBytes)
+            guard let grown = realloc(parentLines, capacity) else { return }  // the line is lost, not the start
+            parentLines = grown
+            parentLinesCapacity = capacity
+        }
         var unread: Int32 = 0
         if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
             unread = 0  // until initStarted, lines go before every stage line; at EOF all is read
         }
         parentLinePositions.append(pendingCount + Int(unread))
-        format(&parentLines)
-        parentLineEnds.append(parentLines.count)
+        parentLinesCount += format(parentLines! + parentLinesCount, maxBytes)
+        parentLineEnds.append(parentLinesCount)
     }
 
     /// Collects what the stages wrote and appends every complete line, theirs and ours in
@@ -113,15 +123,12 @@ final class TraceRelay {
         while complete > 0 && pending!.load(fromByteOffset: complete - 1, as: UInt8.self) != UInt8(ascii: "\n") {
             complete -= 1
         }
-        parentLines.withUnsafeBytes { lines in
-            parentLineEnds.withUnsafeBufferPointer { ends in
-                parentLinePositions.withUnsafeBufferPointer { positions in
-                    nst_write_merged(output, pending, complete, lines.baseAddress, ends.baseAddress, positions.baseAddress,
-                                     ends.count)
-                }
+        parentLineEnds.withUnsafeBufferPointer { ends in
+            parentLinePositions.withUnsafeBufferPointer { positions in
+                nst_write_merged(output, pending, complete, parentLines, ends.baseAddress, positions.baseAddress, ends.count)
             }
         }
-        parentLines.removeAll(keepingCapacity: true)
+        parentLinesCount = 0
         parentLineEnds.removeAll(keepingCapacity: true)
         parentLinePositions.removeAll(keepingCapacity: true)
         if complete > 0 {
@@ -132,7 +139,7 @@ final class TraceRelay {
 
     /// Blocks until `fd` is readable (or hung up), flushing every `flushDelayMilliseconds`.
     func waitReadable(_ fd: Int32) {
-        var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)  // not an array: see parentLines
+        var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)  // not an array: see parentLineEnds
         while true {
             let ready = poll(&readable, 1, Self.flushDelayMilliseconds)
             if ready > 0 || (ready < 0 && errno != EINTR) { return }
