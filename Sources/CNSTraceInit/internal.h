@@ -90,8 +90,9 @@ void nst_emit(json_object *event, enum nst_level level, const char *format, ...)
 void nst_emitv(json_object *event, enum nst_level level, const char *format, va_list args)
 	__attribute__((format(printf, 3, 0)));
 
-/* Begin a span. `emit_begin` for steps that may block. Returns the begin event's
- * attribute object when emit_begin (caller adds attributes then nst_emit), else NULL. */
+/* Starts a span now; nst_span_begin_event writes its begin, for a step that may block.
+ * Step names, like stage names and event kinds, are string literals: an event compares
+ * them by pointer to skip setting a name the last event already had. */
 void nst_span_start(struct nst_span *span, const char *step);
 json_object *nst_span_begin_event(struct nst_span *span);
 /* The end event of a span (kind "end", outcome "ok" unless nst_span_fail). */
