@@ -196,24 +196,25 @@ import Testing
     }
 
     @Test(.enabled(if: canRun)) func lostEventsAreCountedOnLaterLines() throws {
-        // A pipe with room for about one event: later lines report how many were lost.
+        // A full pipe: every line is lost until the test drains it. stage-2 writes lines
+        // before it signals stage-0 (which then exits) and more after the exec request, which
+        // is sent after the drain: those later lines must report what it lost.
         var fds: [Int32] = [-1, -1]
         #expect(pipe(&fds) == 0)
-        _ = fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 4096)
-        let filler = [UInt8](repeating: 0x20, count: 3000)
-        #expect(write(fds[1], filler, filler.count) == 3000)
+        #expect(fcntl(fds[1], 1031 /* F_SETPIPE_SZ */, 4096) == 4096)
+        let filler = [UInt8](repeating: 0x20, count: 4096)
+        #expect(write(fds[1], filler, filler.count) == 4096)
         let process = try InitProcess.spawn(
             path: InitHarness.initPath, environment: ["_LIBCONTAINER_INITPIPE=3", "_LIBCONTAINER_LOGPIPE=4"], logFD: fds[1])
         close(fds[1])
         try FileDescriptorIO.sendAll(process.socket, InitHarness.message(create: []))
         let reply = try FileDescriptorIO.readLine(process.socket)
         #expect(reply != nil)
-        // Drain the pipe so the writers can report what they lost.
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        _ = read(fds[0], &buffer, buffer.count)
         let pids = try JSONSerialization.jsonObject(with: Data(reply!)) as! [String: Int]
         _ = InitProcess.wait(pid_t(pids["stage1_pid"]!))
         #expect(InitProcess.wait(process.pid) == 0)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        #expect(read(fds[0], &buffer, buffer.count) == 4096, "every line before the drain was lost")
         try FileDescriptorIO.sendAll(process.socket, ExecRequest(arguments: ["/bin/true"], environment: []).message.bytes)
         #expect(InitProcess.wait(pid_t(pids["stage2_pid"]!)) == 0)
         close(process.socket)
@@ -224,10 +225,11 @@ import Testing
             rest += buffer[..<got]
         }
         close(fds[0])
-        let lost = String(decoding: rest, as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: rest, as: UTF8.self).split(separator: "\n")
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .compactMap { $0["lost"] as? Int }
-        #expect(lost.contains { $0 > 0 }, "no line reported lost events")
+        let lost = lines.filter { $0["stage"] as? String == "stage-2" }.compactMap { $0["lost"] as? Int }
+        #expect(lines.contains { $0["step"] as? String == "exec" }, "stage-2's lines after the drain arrived")
+        #expect(!lost.isEmpty && lost.allSatisfy { $0 > 0 }, "stage-2's later lines report what it lost")
     }
 
     @Test(.enabled(if: canRun)) func aBadInitPipeVariableFailsClearly() throws {
