@@ -116,11 +116,11 @@ static enum nst_outcome sync_expect(struct nst_context *context, const struct ns
 /* Called right after waking the process the start waits for (the clone of stage-1, a sync
  * message): a stage with trace lines still to write gives up the CPU first. The kernel
  * mostly puts the woken process on this CPU, where it would wait for our lines (a stage's
- * first line alone takes some 20 µs: it faults in json-c's pages); without tracing there
- * is nothing to wait for. */
+ * first line alone takes some 20 µs: it faults in json-c's pages); without tracing, or
+ * at a log level that writes only fatal lines, there is nothing to wait for. */
 static void yield_to_woken(void)
 {
-	if (nst_tracer.fd >= 0)
+	if (nst_tracer.fd >= 0 && nst_tracer.level >= NST_LEVEL_DEBUG)
 		sched_yield();
 }
 
