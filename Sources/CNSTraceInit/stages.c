@@ -305,7 +305,7 @@ static enum nst_outcome stage1(struct nst_context *context)
 	int32_t wire_pid = pid;
 	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
 	yield_to_woken();
-	bool acked = sent && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK);
+	bool acked = sent && nst_tracer.fd >= 0 && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK); /* untraced: no lines to move */
 	if (!acked) {
 		write_clone_events(hold, &unshared, flags, retries, &span, pid);
 		if (!sent)
