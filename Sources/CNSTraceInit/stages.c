@@ -305,7 +305,8 @@ static enum nst_outcome stage1(struct nst_context *context)
 	int32_t wire_pid = pid;
 	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
 	yield_to_woken();
-	bool acked = sent && nst_tracer.fd >= 0 && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK); /* untraced: no lines to move */
+	/* Untraced, there are no lines to move: no peek. */
+	bool acked = sent && nst_tracer.fd >= 0 && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK);
 	if (!acked) {
 		write_clone_events(hold, &unshared, flags, retries, &span, pid);
 		if (!sent)
