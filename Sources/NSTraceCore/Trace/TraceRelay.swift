@@ -16,20 +16,16 @@ final class TraceRelay {
     private(set) var pipeWrite: Int32 = -1
     private var pipeRead: Int32 = -1
     private let output: Int32
-    /// The stages' lines read so far and not written yet: `pendingCount` bytes at `pending`,
-    /// read straight into this buffer (no chunk to copy from), which grows as needed.
-    private var pending: UnsafeMutableRawPointer?
-    private var pendingCount = 0
-    private var pendingCapacity = 0
+    /// The stages' lines read so far and not written yet, read straight into this buffer
+    /// (no chunk to copy from).
+    private var pending = ByteBuffer()
     /// The parent's lines since the last flush, each to go where it was recorded: after the
     /// first `parentLinePositions[i]` bytes of stage lines (the collector sees a start's `start`
     /// begin line before its stages' lines, and its `start` end line after them). Line i ends
     /// at `parentLineEnds[i]` in `parentLines`. Arrays of Int only: their metadata
     /// is built into the runtime, where a tuple or closure element type is made at run time.
     /// A flush writes both buffers' pieces in one writev(2), copying neither.
-    private var parentLines: UnsafeMutableRawPointer?
-    private var parentLinesCount = 0
-    private var parentLinesCapacity = 0
+    private var parentLines = ByteBuffer()
     private var parentLineEnds: [Int] = []
     private var parentLinePositions: [Int] = []
 
@@ -47,8 +43,8 @@ final class TraceRelay {
     deinit {
         if pipeWrite >= 0 { close(pipeWrite) }
         if pipeRead >= 0 { close(pipeRead) }
-        free(pending)
-        free(parentLines)
+        free(pending.base)
+        free(parentLines.base)
     }
 
     /// Once the init has its copy of the write end, while the stages work: from now on the
@@ -72,17 +68,12 @@ final class TraceRelay {
     @discardableResult
     private func drain() -> Bool {
         while pipeRead >= 0 {
-            if pendingCapacity - pendingCount < 4 << 10 {
-                // A start's lines take some 12 KiB: one allocation, after the spawn (everything
-                // before it delays the start), then doubling for a start that writes more.
-                let capacity = max(32 << 10, pendingCapacity * 2)
-                guard let grown = realloc(pending, capacity) else { return true }
-                pending = grown
-                pendingCapacity = capacity
-            }
-            let got = read(pipeRead, pending! + pendingCount, pendingCapacity - pendingCount)
+            // A start's lines take some 12 KiB: one allocation, after the spawn (everything
+            // before it delays the start).
+            guard pending.makeRoom(4 << 10, first: 32 << 10) else { return true }
+            let got = read(pipeRead, pending.end, pending.capacity - pending.count)
             if got > 0 {
-                pendingCount += got
+                pending.count += got
             } else if got == 0 {
                 close(pipeRead)
                 pipeRead = -1
@@ -99,19 +90,14 @@ final class TraceRelay {
     /// where this line goes, and every stage line is one atomic write, so the count falls
     /// between lines. Reading them here cost the start some 60 µs.
     func record(upTo maxBytes: Int, _ format: (UnsafeMutableRawPointer, Int) -> Int) {
-        if parentLinesCapacity - parentLinesCount < maxBytes {
-            let capacity = max(16 << 10, 2 * parentLinesCapacity, parentLinesCount + maxBytes)
-            guard let grown = realloc(parentLines, capacity) else { return }  // the line is lost, not the start
-            parentLines = grown
-            parentLinesCapacity = capacity
-        }
+        guard parentLines.makeRoom(maxBytes, first: 16 << 10) else { return }  // the line is lost, not the start
         var unread: Int32 = 0
         if pipeWrite >= 0 || pipeRead < 0 || ioctl(pipeRead, UInt(FIONREAD), &unread) < 0 {
             unread = 0  // until initStarted, lines go before every stage line; at EOF all is read
         }
-        parentLinePositions.append(pendingCount + Int(unread))
-        parentLinesCount += format(parentLines! + parentLinesCount, maxBytes)
-        parentLineEnds.append(parentLinesCount)
+        parentLinePositions.append(pending.count + Int(unread))
+        parentLines.count += format(parentLines.end, maxBytes)
+        parentLineEnds.append(parentLines.count)
     }
 
     /// Collects what the stages wrote and appends every complete line, theirs and ours in
@@ -119,21 +105,21 @@ final class TraceRelay {
     func flush() {
         drain()
         // Stage lines end in a newline; a partial one (a stage still writing) waits.
-        var complete = pendingCount
-        while complete > 0 && pending!.load(fromByteOffset: complete - 1, as: UInt8.self) != UInt8(ascii: "\n") {
+        var complete = pending.count
+        while complete > 0 && pending.base!.load(fromByteOffset: complete - 1, as: UInt8.self) != UInt8(ascii: "\n") {
             complete -= 1
         }
         parentLineEnds.withUnsafeBufferPointer { ends in
             parentLinePositions.withUnsafeBufferPointer { positions in
-                nst_write_merged(output, pending, complete, parentLines, ends.baseAddress, positions.baseAddress, ends.count)
+                nst_write_merged(output, pending.base, complete, parentLines.base, ends.baseAddress, positions.baseAddress, ends.count)
             }
         }
-        parentLinesCount = 0
+        parentLines.count = 0
         parentLineEnds.removeAll(keepingCapacity: true)
         parentLinePositions.removeAll(keepingCapacity: true)
         if complete > 0 {
-            pendingCount -= complete
-            if pendingCount > 0 { memmove(pending!, pending! + complete, pendingCount) }
+            pending.count -= complete
+            if pending.count > 0 { memmove(pending.base!, pending.base! + complete, pending.count) }
         }
     }
 
@@ -160,5 +146,26 @@ final class TraceRelay {
             _ = poll(&readable, 1, Int32((deadline - now) / 1_000_000) + 1)
         }
         flush()
+    }
+}
+
+/// Bytes in malloc'd memory that grows by doubling: raw, as the relay reads and formats into
+/// it directly. Freed by its owner.
+private struct ByteBuffer {
+    private(set) var base: UnsafeMutableRawPointer?
+    private(set) var capacity = 0
+    var count = 0
+
+    /// Where the next byte goes; only after `makeRoom`.
+    var end: UnsafeMutableRawPointer { base! + count }
+
+    /// Room for `bytes` more; the first allocation takes at least `first`. False if malloc says no.
+    mutating func makeRoom(_ bytes: Int, first: Int) -> Bool {
+        guard capacity - count < bytes else { return true }
+        let grown = max(first, 2 * capacity, count + bytes)
+        guard let memory = realloc(base, grown) else { return false }
+        base = memory
+        capacity = grown
+        return true
     }
 }
