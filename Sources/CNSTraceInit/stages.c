@@ -113,14 +113,20 @@ static enum nst_outcome sync_expect(struct nst_context *context, const struct ns
 	return NST_CONTINUE;
 }
 
+/* Whether this stage writes its steps' lines: without tracing, or at a log level that
+ * writes only fatal lines, there are none to keep off the start's path. */
+static bool writes_step_lines(void)
+{
+	return nst_tracer.fd >= 0 && nst_tracer.level >= NST_LEVEL_DEBUG;
+}
+
 /* Called right after waking the process the start waits for (the clone of stage-1, a sync
  * message): a stage with trace lines still to write gives up the CPU first. The kernel
  * mostly puts the woken process on this CPU, where it would wait for our lines (a stage's
- * first line alone takes some 20 µs: it faults in json-c's pages); without tracing, or
- * at a log level that writes only fatal lines, there is nothing to wait for. */
+ * first line alone takes some 20 µs: it faults in json-c's pages). */
 static void yield_to_woken(void)
 {
-	if (nst_tracer.fd >= 0 && nst_tracer.level >= NST_LEVEL_DEBUG)
+	if (writes_step_lines())
 		sched_yield();
 }
 
@@ -305,8 +311,7 @@ static enum nst_outcome stage1(struct nst_context *context)
 	int32_t wire_pid = pid;
 	bool sent = sync_send(fd, NST_SYNC_RECVPID_PLS) >= 0 && nst_write_full(fd, &wire_pid, sizeof wire_pid) >= 0;
 	yield_to_woken();
-	/* Untraced, there are no lines to move: no peek. */
-	bool acked = sent && nst_tracer.fd >= 0 && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK);
+	bool acked = sent && writes_step_lines() && nst_sync_waiting(fd, NST_SYNC_RECVPID_ACK);
 	if (!acked) {
 		write_clone_events(hold, &unshared, flags, retries, &span, pid);
 		if (!sent)

@@ -4,8 +4,8 @@ import Glibc
 
 /// Writes one JSON object and its newline into raw memory the caller sized, keys in insertion
 /// order, strings escaped by `JSONString`. Keys are our own literals and need no escaping.
-/// A field that would not fit in the room left is written as an empty string or 0 and the
-/// line marked `"truncated":true`; `room(strings:fields:)` sizes lines so that never happens.
+/// A field that would not fit in the room left is left out and the line marked
+/// `"truncated":true`; `room(strings:fields:)` sizes lines so that never happens.
 public struct JSONLineWriter {
     private let base: UnsafeMutableRawPointer
     private let capacity: Int
